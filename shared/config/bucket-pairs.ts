@@ -1,0 +1,70 @@
+import { ConfigurationError } from "../errors.ts";
+import { type Environment, requireString } from "./env.ts";
+
+/** One primary bucket and the bucket CRR replicates it to. */
+export interface BucketPair {
+  readonly primaryBucket: string;
+  readonly replicaBucket: string;
+  /** Data category (documents, media, ...) shown in alerts; defaults to the primary's name. */
+  readonly category: string;
+}
+
+export type BucketPairs = ReadonlyMap<string, BucketPair>;
+
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * BUCKET_PAIRS is a JSON object keyed by primary bucket name. Each value is the replica bucket
+ * name, or `{ "replica": "...", "category": "..." }` to name the data category for alerts.
+ */
+export function parseBucketPairs(raw: string, variable = "BUCKET_PAIRS"): BucketPairs {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(variable, "must be a JSON object", raw);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigurationError(variable, "must be a JSON object", raw);
+  }
+  const pairs = new Map<string, BucketPair>();
+  for (const [primaryBucket, value] of Object.entries(parsed)) {
+    const { replicaBucket, category } = readPairValue(variable, primaryBucket, value, raw);
+    for (const name of [primaryBucket, replicaBucket]) {
+      if (!BUCKET_NAME.test(name)) {
+        throw new ConfigurationError(variable, `"${name}" is not a valid S3 bucket name`, raw);
+      }
+    }
+    if (primaryBucket === replicaBucket) {
+      throw new ConfigurationError(variable, `"${primaryBucket}" is paired with itself`, raw);
+    }
+    pairs.set(primaryBucket, { primaryBucket, replicaBucket, category });
+  }
+  if (pairs.size === 0) throw new ConfigurationError(variable, "names no bucket pair", raw);
+  return pairs;
+}
+
+function readPairValue(
+  variable: string,
+  primaryBucket: string,
+  value: unknown,
+  raw: string,
+): { replicaBucket: string; category: string } {
+  if (typeof value === "string") return { replicaBucket: value, category: primaryBucket };
+  if (value !== null && typeof value === "object") {
+    const { replica, category } = value as Record<string, unknown>;
+    if (typeof replica === "string" && (category === undefined || typeof category === "string")) {
+      return { replicaBucket: replica, category: category ?? primaryBucket };
+    }
+  }
+  throw new ConfigurationError(
+    variable,
+    `the value for "${primaryBucket}" must be a bucket name or {"replica": "...", "category": "..."}`,
+    raw,
+  );
+}
+
+export function readBucketPairs(env: Environment, variable = "BUCKET_PAIRS"): BucketPairs {
+  return parseBucketPairs(requireString(env, variable), variable);
+}

@@ -1,0 +1,49 @@
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { DeliveryError, describeError } from "../errors.ts";
+
+export interface OutgoingMessage {
+  readonly body: string;
+  /** 0–900 s: SQS's per-message delay limit. */
+  readonly delaySeconds?: number;
+  /** String message attributes (for filtering and for on-call inspection). */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/** Sends messages to one queue. */
+export interface MessageSender {
+  send(message: OutgoingMessage): Promise<void>;
+}
+
+/** SQS's longest per-message delay: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html */
+export const MAX_DELAY_SECONDS = 900;
+
+export function sqsMessageSender(client: SQSClient, queueUrl: string): MessageSender {
+  return {
+    async send(message) {
+      try {
+        await client.send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl,
+            MessageBody: message.body,
+            DelaySeconds: message.delaySeconds,
+            MessageAttributes: toMessageAttributes(message.attributes),
+          }),
+        );
+      } catch (error) {
+        throw new DeliveryError(`sending to ${queueUrl} failed: ${describeError(error)}`, {
+          cause: error,
+        });
+      }
+    },
+  };
+}
+
+export function toMessageAttributes(attributes: Readonly<Record<string, string>> | undefined) {
+  if (!attributes) return undefined;
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [
+      name,
+      { DataType: "String", StringValue: value },
+    ]),
+  );
+}

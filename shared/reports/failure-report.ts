@@ -1,0 +1,207 @@
+import { createHash } from "node:crypto";
+import type { Evidence } from "../integrity/compare.ts";
+import { compact } from "../objects.ts";
+import type { ChecksumAlgorithm, ObjectState } from "../s3/object-state.ts";
+
+/**
+ * The message the checksum-validator sends to the failure queue and the failure-notifier
+ * reads. Versioned: a consumer must check `schema` and `schemaVersion` before trusting fields.
+ */
+export const FAILURE_REPORT_SCHEMA = "backup-validator.failure-report";
+export const FAILURE_REPORT_VERSION = 1;
+
+export const REPORTED_VERDICTS = [
+  "MISMATCH",
+  "REPLICA_MISSING",
+  "REPLICATION_FAILED",
+  "REPLICATION_OVERDUE",
+  "UNVERIFIABLE",
+  "UNMAPPED_BUCKET",
+  "MALFORMED_EVENT",
+] as const;
+export type ReportedVerdict = (typeof REPORTED_VERDICTS)[number];
+
+export type Severity = "critical" | "high" | "warning";
+
+const SEVERITY: Record<ReportedVerdict, Severity> = {
+  MISMATCH: "critical",
+  REPLICA_MISSING: "critical",
+  REPLICATION_FAILED: "critical",
+  REPLICATION_OVERDUE: "high",
+  UNVERIFIABLE: "warning",
+  UNMAPPED_BUCKET: "warning",
+  MALFORMED_EVENT: "warning",
+};
+
+export function severityOf(verdict: ReportedVerdict): Severity {
+  return SEVERITY[verdict];
+}
+
+/** What one side (primary or replica) looked like when we checked. */
+export interface ObjectSide {
+  readonly bucket: string;
+  readonly key: string;
+  readonly region?: string;
+  /** False when HeadObject said the object (version) does not exist. */
+  readonly present: boolean;
+  readonly versionId?: string;
+  readonly size?: number;
+  readonly etag?: string;
+  readonly checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+  readonly checksumType?: string;
+  readonly replicationStatus?: string;
+  readonly serverSideEncryption?: string;
+  readonly lastModified?: string;
+}
+
+export interface FailureReport {
+  readonly schema: typeof FAILURE_REPORT_SCHEMA;
+  readonly schemaVersion: typeof FAILURE_REPORT_VERSION;
+  /** Same for every report of the same verdict on the same object version: use it to de-duplicate. */
+  readonly reportId: string;
+  readonly verdict: ReportedVerdict;
+  readonly severity: Severity;
+  /** One plain sentence: what is wrong. */
+  readonly summary: string;
+  /** Data category of the bucket pair (documents, media, ...), when the bucket is mapped. */
+  readonly category?: string;
+  /** The object the event was about; absent for MALFORMED_EVENT. */
+  readonly object?: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly versionId?: string;
+    readonly replicaBucket?: string;
+    readonly primaryRegion?: string;
+    readonly replicaRegion?: string;
+  };
+  readonly primary?: ObjectSide;
+  readonly replica?: ObjectSide;
+  readonly evidence?: {
+    /** The evidence the verdict rests on. */
+    readonly basis?: Evidence;
+    readonly compared: readonly Evidence[];
+    readonly notComparable: readonly string[];
+  };
+  /** When S3 emitted the event (ISO 8601). */
+  readonly eventTime?: string;
+  readonly firstCheckedAt?: string;
+  readonly detectedAt: string;
+  /** How many checks ran, this one included. */
+  readonly attempts: number;
+  /** Age of the source object when this report was made, in seconds. */
+  readonly objectAgeSeconds?: number;
+  readonly source: {
+    readonly messageId?: string;
+    readonly eventSourceArn?: string;
+    readonly eventId?: string;
+    readonly receiveCount?: number;
+  };
+  /** The S3 or EventBridge event, or `{ truncated: true, preview }` when too large. */
+  readonly originalEvent?: unknown;
+  /** The raw message body, for MALFORMED_EVENT only (truncated). */
+  readonly rawBody?: string;
+}
+
+export type FailureReportInput = Omit<
+  FailureReport,
+  "schema" | "schemaVersion" | "reportId" | "severity" | "originalEvent" | "rawBody"
+> & { readonly originalEvent?: unknown; readonly rawBody?: string };
+
+/** Keeps a report far below SQS's message size limit whatever the original event held. */
+export const MAX_EMBEDDED_BYTES = 64 * 1024;
+
+export function buildFailureReport(input: FailureReportInput): FailureReport {
+  return compact({
+    schema: FAILURE_REPORT_SCHEMA,
+    schemaVersion: FAILURE_REPORT_VERSION,
+    reportId: reportIdFor(input),
+    severity: severityOf(input.verdict),
+    ...input,
+    originalEvent: input.originalEvent === undefined ? undefined : boundedJson(input.originalEvent),
+    rawBody: input.rawBody === undefined ? undefined : boundedText(input.rawBody),
+  });
+}
+
+function reportIdFor(input: FailureReportInput): string {
+  const identity = input.object
+    ? [input.verdict, input.object.bucket, input.object.key, input.object.versionId ?? ""]
+    : [input.verdict, input.source.eventId ?? input.source.messageId ?? "", input.rawBody ?? ""];
+  return createHash("sha256").update(identity.join("\u0000")).digest("hex").slice(0, 32);
+}
+
+function boundedJson(value: unknown): unknown {
+  const text = JSON.stringify(value);
+  if (Buffer.byteLength(text) <= MAX_EMBEDDED_BYTES) return value;
+  return {
+    truncated: true,
+    originalBytes: Buffer.byteLength(text),
+    preview: boundedText(text, 4096),
+  };
+}
+
+/** Cuts text to at most `maxBytes` UTF-8 bytes on a character boundary, marking the cut. */
+export function boundedText(text: string, maxBytes = MAX_EMBEDDED_BYTES): string {
+  const bytes = Buffer.from(text);
+  if (bytes.length <= maxBytes) return text;
+  const marker = `… [truncated, ${bytes.length} bytes in all]`;
+  const keep = Math.max(0, maxBytes - Buffer.byteLength(marker));
+  // Decoding a cut buffer may end in a replacement character; drop it.
+  const head = bytes
+    .subarray(0, keep)
+    .toString("utf8")
+    .replace(/\uFFFD$/, "");
+  return `${head}${marker}`;
+}
+
+export function objectSide(
+  location: { bucket: string; key: string; region?: string },
+  state: ObjectState | undefined,
+): ObjectSide {
+  if (!state) return compact({ ...location, present: false });
+  return compact({
+    bucket: state.bucket,
+    key: state.key,
+    region: location.region,
+    present: true,
+    versionId: state.versionId,
+    size: state.size,
+    etag: state.etag,
+    checksums: state.checksums,
+    checksumType: state.checksumType,
+    replicationStatus: state.replicationStatus,
+    serverSideEncryption: state.serverSideEncryption,
+    lastModified: state.lastModified,
+  });
+}
+
+/** Reads a failure report from a message body; undefined when the body is not one. */
+export function parseFailureReport(body: string): FailureReport | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== "object") return undefined;
+  const report = parsed as Partial<FailureReport>;
+  if (
+    report.schema !== FAILURE_REPORT_SCHEMA ||
+    report.schemaVersion !== FAILURE_REPORT_VERSION ||
+    !REPORTED_VERDICTS.includes(report.verdict as ReportedVerdict) ||
+    typeof report.summary !== "string" ||
+    typeof report.detectedAt !== "string"
+  ) {
+    return undefined;
+  }
+  return report as FailureReport;
+}
+
+/** SQS message attributes that let consumers route or filter reports without parsing them. */
+export function reportMessageAttributes(report: FailureReport): Record<string, string> {
+  return compact({
+    verdict: report.verdict,
+    severity: report.severity,
+    bucket: report.object?.bucket,
+    category: report.category,
+  }) as Record<string, string>;
+}
