@@ -1,0 +1,33 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { createLogger, createMetrics } from "../../shared/observability.ts";
+import { loadValidatorConfig } from "../../shared/validator/config.ts";
+import { createValidatorDependencies } from "../../shared/validator/dependencies.ts";
+import { handleValidationRecord } from "../../shared/validator/handle-record.ts";
+
+// Built once per cold start. A configuration error throws here, so the function fails to
+// initialise with a message naming the variable, and SQS keeps the messages for a retry.
+const log = createLogger("checksum-validator");
+const metrics = createMetrics("checksum-validator");
+const dependencies = createValidatorDependencies(loadValidatorConfig(process.env), {
+  log,
+  metrics,
+});
+const processor = new BatchProcessor(EventType.SQS);
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  log.addContext(context);
+  try {
+    // Records are checked concurrently; each failed record is returned as a batch item
+    // failure so only it is retried. An all-failed batch is reported the same way rather than
+    // thrown, which would hide which records failed.
+    return await processPartialResponse(
+      event,
+      (record: SQSRecord) => handleValidationRecord(dependencies, record),
+      processor,
+      { context, throwOnFullBatchFailure: false },
+    );
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,38 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { Log, MetricsRecorder } from "../observability.ts";
+import { sqsMessageSender } from "../queues/message-sender.ts";
+import { s3ObjectReader } from "../s3/object-state.ts";
+import type { ValidatorConfig } from "./config.ts";
+import type { ValidatorDependencies } from "./process-message.ts";
+
+/**
+ * Builds the validator's clients once per cold start. Endpoints are left to the SDK, which
+ * honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SQS (how the local stack
+ * and the tests point it at an emulator).
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+ */
+export function createValidatorDependencies(
+  config: ValidatorConfig,
+  observability: { log: Log; metrics: MetricsRecorder },
+): ValidatorDependencies {
+  const primaryS3 = new S3Client({ region: config.primaryRegion });
+  // Replica buckets live in another region; a client pinned to it avoids a redirect per call.
+  const replicaS3 = new S3Client({ region: config.replicaRegion });
+  const sqs = new SQSClient({ region: config.primaryRegion });
+  return {
+    validation: {
+      primary: s3ObjectReader(primaryS3),
+      replica: s3ObjectReader(replicaS3),
+      replicationDeadlineSeconds: config.replicationDeadlineSeconds,
+      now: () => new Date(),
+    },
+    bucketPairs: config.bucketPairs,
+    failureReports: sqsMessageSender(sqs, config.failureQueueUrl),
+    pendingChecks: sqsMessageSender(sqs, config.validationQueueUrl),
+    retryBaseDelaySeconds: config.retryBaseDelaySeconds,
+    primaryRegion: config.primaryRegion,
+    replicaRegion: config.replicaRegion,
+    ...observability,
+  };
+}
