@@ -1,0 +1,91 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { startFauxqs } from "fauxqs";
+
+export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+/**
+ * fauxqs names queues `http://sqs.<region>.localhost:<port>/<account>/<name>`, a host that does
+ * not resolve here. The SQS client sends each call to its QueueUrl's host unless an endpoint is
+ * set in code (AWS_ENDPOINT_URL does not count), so code under test configured only through the
+ * environment would miss the emulator. The same path on the emulator's own origin works.
+ */
+export function onEmulatorOrigin(queueUrl: string, endpoint: string): string {
+  return `${endpoint}${new URL(queueUrl).pathname}`;
+}
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+
+/** fauxqs in-process on a free port, with real SDK clients pointed at it over HTTP. */
+export async function startEmulator(region = "us-east-1") {
+  const server = await startFauxqs({ port: 0, logger: false });
+  const clientConfig = { endpoint: server.address, region, credentials: TEST_CREDENTIALS };
+  const s3 = new S3Client(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+
+  return {
+    server,
+    endpoint: server.address,
+    s3,
+    sqs,
+    /** Environment that points SDK clients built by the code under test at the emulator. */
+    environment(): Record<string, string> {
+      return {
+        AWS_ENDPOINT_URL: server.address,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+      };
+    },
+    async createBuckets(...names: string[]): Promise<void> {
+      for (const name of names) await s3.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async createQueue(name: string, attributes: Record<string, string> = {}): Promise<string> {
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+      );
+      if (!QueueUrl) throw new Error(`no URL for queue ${name}`);
+      return onEmulatorOrigin(QueueUrl, server.address);
+    },
+    async put(bucket: string, key: string, body: string | Uint8Array): Promise<void> {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    },
+    /** Receives (and deletes) everything visible on a queue now. */
+    async drain(queueUrl: string): Promise<Message[]> {
+      const all: Message[] = [];
+      for (;;) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ["All"],
+            MessageSystemAttributeNames: ["All"],
+            WaitTimeSeconds: 0,
+          }),
+        );
+        if (Messages.length === 0) return all;
+        all.push(...Messages);
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+      }
+    },
+    async stop(): Promise<void> {
+      s3.destroy();
+      sqs.destroy();
+      await server.stop();
+    },
+  };
+}
