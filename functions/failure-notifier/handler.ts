@@ -1,0 +1,31 @@
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { startAlertBatch } from "../../shared/notifier/alert-batch.ts";
+import { loadNotifierConfig } from "../../shared/notifier/config.ts";
+import { createNotifierDependencies } from "../../shared/notifier/dependencies.ts";
+import { createLogger, createMetrics } from "../../shared/observability.ts";
+
+// Built once per cold start. A configuration error throws here, so the function fails to
+// initialise with a message naming the variable, and SQS keeps the messages for a retry.
+const log = createLogger("failure-notifier");
+const metrics = createMetrics("failure-notifier");
+const dependencies = createNotifierDependencies(loadNotifierConfig(process.env), { log, metrics });
+const processor = new BatchProcessor(EventType.SQS);
+
+export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  log.addContext(context);
+  try {
+    // The batch is planned up front (same-kind reports become one digest); each record then
+    // waits for the alert that carries it, so a failed publish fails exactly its own records.
+    // An all-failed batch is reported as item failures rather than thrown, as in the validator.
+    const batch = startAlertBatch(dependencies, event.Records);
+    return await processPartialResponse(
+      event,
+      (record: SQSRecord) => batch.deliver(record.messageId),
+      processor,
+      { context, throwOnFullBatchFailure: false },
+    );
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
