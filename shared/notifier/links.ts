@@ -38,9 +38,14 @@ export function s3ObjectConsoleUrl(
   region: string,
   versionId?: string,
 ): string {
-  const query = new URLSearchParams({ region, bucketType: "general", prefix: key });
-  if (versionId) query.set("versionId", versionId);
-  return `${consoleHome(partitionOfRegion(region), region)}/s3/object/${encodeURIComponent(bucket)}?${query.toString()}`;
+  // encodeURIComponent, not URLSearchParams: a "+" for a space would be ambiguous in a key.
+  const query = [
+    `region=${region}`,
+    "bucketType=general",
+    `prefix=${encodeURIComponent(key)}`,
+    ...(versionId ? [`versionId=${encodeURIComponent(versionId)}`] : []),
+  ].join("&");
+  return `${consoleHome(partitionOfRegion(region), region)}/s3/object/${encodeURIComponent(bucket)}?${query}`;
 }
 
 /** The queue's page (Send and receive messages, Monitoring) in the SQS console. */

@@ -39,8 +39,17 @@ export interface IncidentView {
   readonly objects: readonly ObjectToCheck[];
   /** Where the failure-queue message came from. */
   readonly delivery: Delivery;
-  /** OBJECT, PRIMARY VS REPLICA, EVIDENCE, TIMELINE, ... */
-  readonly detailSections: (payloadLimitBytes: number) => string[];
+  /** Everything about this incident; embedded payloads are cut to the given size. */
+  readonly details: (payloadLimitBytes: number) => DetailSections;
+}
+
+export interface DetailSections {
+  /** OBJECT, PRIMARY VS REPLICA, EVIDENCE, TIMELINE: what a reader needs before acting. */
+  readonly facts: readonly string[];
+  /** Console links, one per line. */
+  readonly links: readonly string[];
+  /** REFERENCE and the embedded payload: for digging deeper. */
+  readonly appendix: readonly string[];
 }
 
 export interface ObjectToCheck {
@@ -197,15 +206,18 @@ export const SINGLE_PAYLOAD_LIMIT_BYTES = 64 * 1024;
 
 export function renderSingleBody(view: IncidentView, context: RenderContext): string {
   const verify = view.objects[0] ? verifyCommand(context.stage, view.objects[0]) : undefined;
+  const details = view.details(SINGLE_PAYLOAD_LIMIT_BYTES);
   return [
     header(view.verdict, view.severity, context.stage),
     section("WHAT HAPPENED", [
       WHAT_HAPPENED[view.verdict],
       "",
-      `Details: ${displayText(view.summary)}`,
+      `Finding: ${displayText(view.summary)}`,
     ]),
-    ...view.detailSections(SINGLE_PAYLOAD_LIMIT_BYTES),
+    ...details.facts,
     section("WHAT TO DO NEXT", nextSteps(view.verdict, context.stage, verify)),
+    ...linksSection(details.links),
+    ...details.appendix,
   ]
     .join("\n\n")
     .concat("\n");
@@ -241,13 +253,15 @@ export function renderDigestParts(
     section("WHAT TO DO NEXT", nextSteps(verdict, context.stage, undefined)),
     ...(queues.length > 0 ? [section("QUEUES", queues)] : []),
   ].join("\n\n");
-  const details = views.map(
-    (view, position) => (limit: number) =>
-      [
-        `======== ${position + 1} of ${views.length}: ${displayText(view.summary)}`,
-        ...view.detailSections(limit),
-      ].join("\n\n"),
-  );
+  const details = views.map((view, position) => (limit: number) => {
+    const details = view.details(limit);
+    return [
+      `======== ${position + 1} of ${views.length}: ${displayText(view.summary)}`,
+      ...details.facts,
+      ...linksSection(details.links),
+      ...details.appendix,
+    ].join("\n\n");
+  });
   return { header: headerText, index, details };
 }
 
@@ -258,14 +272,22 @@ function header(verdict: AlertVerdict, severity: Severity, stage: string, count?
 
 /** One alert's lines in a digest's list: summary, object(s), the verify command. */
 export function renderIndexEntry(view: IncidentView, position: number, stage: string): string {
-  const lines = [`  ${position}. ${displayText(view.summary)}`];
-  for (const object of view.objects) {
+  const objects = view.objects.map((object) => {
     const version = object.versionId ? `, version ${displayText(object.versionId)}` : "";
     const size = object.size === undefined ? "" : `, ${formatSize(object.size)}`;
-    lines.push(`     s3://${displayText(`${object.bucket}/${object.key}`)}${version}${size}`);
-    lines.push(`     ${verifyCommand(stage, object)}`);
-  }
-  return lines.join("\n");
+    return `${objectUri(object)}${version}${size}`;
+  });
+  const [headline = displayText(view.summary), ...otherObjects] = objects;
+  return [
+    `  ${position}. ${headline}`,
+    ...otherObjects.map((line) => `     ${line}`),
+    ...(objects.length > 0 ? [`     ${displayText(view.summary)}`] : []),
+    ...view.objects.map((object) => `     ${verifyCommand(stage, object)}`),
+  ].join("\n");
+}
+
+function objectUri(object: { readonly bucket: string; readonly key: string }): string {
+  return `s3://${displayText(`${object.bucket}/${object.key}`)}`;
 }
 
 function uniqueQueueLinks(deliveries: readonly Delivery[]): string[] {
@@ -300,14 +322,14 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
     summary: report.summary,
     objects,
     delivery,
-    detailSections: (payloadLimit) => {
+    details: (payloadLimit) => {
       const sections: string[] = [];
       if (object) {
         const replicaBucket = object.replicaBucket ?? report.replica?.bucket;
         sections.push(
           section("OBJECT", [
             ...table([
-              ["URI:", `s3://${displayText(`${object.bucket}/${object.key}`)}`],
+              ["URI:", objectUri(object)],
               [
                 "Version:",
                 displayText(object.versionId ?? "none given (unversioned, or not in the event)"),
@@ -317,7 +339,7 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
               ["Primary region:", primaryRegion ?? "unknown"],
               ...(replicaBucket
                 ? [
-                    ["Replica:", `s3://${displayText(`${replicaBucket}/${object.key}`)}`],
+                    ["Replica:", objectUri({ bucket: replicaBucket, key: object.key })],
                     ["Replica region:", replicaRegion ?? "unknown"],
                   ]
                 : []),
@@ -345,23 +367,22 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
         ...queueLink("Failure queue (this alert's message)", delivery.queueArn),
         ...queueLink("Validation queue (the original event)", report.source?.eventSourceArn),
       ];
-      if (links.length > 0) sections.push(section("LINKS", links));
-      sections.push(section("REFERENCE", reference(report, delivery)));
+      const appendix = [section("REFERENCE", reference(report, delivery))];
       if (report.rawBody !== undefined) {
-        sections.push(
+        appendix.push(
           section("RAW MESSAGE BODY", [
             boundedText(displayMultiline(report.rawBody), payloadLimit),
           ]),
         );
       }
       if (report.originalEvent !== undefined) {
-        sections.push(
+        appendix.push(
           section("ORIGINAL EVENT", [
             boundedText(JSON.stringify(report.originalEvent, null, 2), payloadLimit),
           ]),
         );
       }
-      return sections;
+      return { facts: sections, links, appendix };
     },
   };
 }
@@ -502,7 +523,7 @@ function reference(report: FailureReport, delivery: Delivery): string[] {
       [
         source.messageId ? `SQS message ${source.messageId}` : "SQS message (id unknown)",
         queueName(source.eventSourceArn) ? `on ${queueName(source.eventSourceArn)}` : "",
-        source.receiveCount ? `(received ${source.receiveCount} times)` : "",
+        source.receiveCount ? `(received ${times(source.receiveCount)})` : "",
       ]
         .filter(Boolean)
         .join(" "),
@@ -511,11 +532,15 @@ function reference(report: FailureReport, delivery: Delivery): string[] {
   ]);
 }
 
+function times(count: number): string {
+  return count === 1 ? "once" : `${count} times`;
+}
+
 function deliveryText(delivery: Delivery): string {
   return [
     `SQS message ${delivery.messageId}`,
     queueName(delivery.queueArn) ? `on ${queueName(delivery.queueArn)}` : "",
-    delivery.receiveCount ? `(received ${delivery.receiveCount} times)` : "",
+    delivery.receiveCount ? `(received ${times(delivery.receiveCount)})` : "",
   ]
     .filter(Boolean)
     .join(" ");
@@ -540,54 +565,65 @@ function eventView(incident: Extract<Incident, { kind: "event" }>): IncidentView
     summary: `unvalidated upload event for ${objects.map((object) => `s3://${object.bucket}/${object.key}`).join(", ")}`,
     objects,
     delivery,
-    detailSections: (payloadLimit) => [
-      section(
-        objects.length > 1 ? `OBJECTS (${objects.length})` : "OBJECT",
-        objects.flatMap((object, index) => {
-          const ref = incident.objects[index];
-          return [
-            ...(index > 0 ? [""] : []),
-            ...table([
-              ["URI:", `s3://${displayText(`${object.bucket}/${object.key}`)}`],
-              ...(ref && ref.key !== object.key
-                ? [["Key in event:", `${displayText(ref.key)} (URL-encoded)`]]
-                : []),
-              ["Version:", displayText(object.versionId ?? "none given")],
-              ["Size:", formatSize(object.size)],
-              ["ETag:", object.etag ?? "-"],
-              ["Uploaded:", object.eventTime ?? "unknown"],
-              ["Event:", object.reason ?? "-"],
-              ...(region
-                ? [
-                    [
-                      "Console:",
-                      s3ObjectConsoleUrl(object.bucket, object.key, region, object.versionId),
-                    ],
-                  ]
-                : []),
-            ]),
-          ];
-        }),
-      ),
-      ...(incident.problems.length > 0
-        ? [
-            section(
-              "RECORDS THAT COULD NOT BE READ",
-              incident.problems.map((problem) => `  - ${displayText(problem)}`),
-            ),
-          ]
-        : []),
-      ...linksSection(delivery),
-      section(
-        "REFERENCE",
-        table([
-          ["This alert:", deliveryText(delivery)],
-          ...(incident.eventId ? [["Event ID:", incident.eventId]] : []),
-          ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
+    details: (payloadLimit) => ({
+      facts: [
+        section(
+          objects.length > 1 ? `OBJECTS (${objects.length})` : "OBJECT",
+          objects.flatMap((object, index) => {
+            const ref = incident.objects[index];
+            return [
+              ...(index > 0 ? [""] : []),
+              ...table([
+                ["URI:", objectUri(object)],
+                ...(ref && ref.key !== object.key
+                  ? [
+                      [
+                        "Key in event:",
+                        `${displayText(ref.key)} (decoded above as S3 notifications URL-encode keys; if verify finds nothing, try this form)`,
+                      ],
+                    ]
+                  : []),
+                ["Version:", displayText(object.versionId ?? "none given")],
+                ["Size:", formatSize(object.size)],
+                ["ETag:", object.etag ?? "-"],
+                ["Uploaded:", object.eventTime ?? "unknown"],
+                ["Event:", object.reason ?? "-"],
+                ...(region
+                  ? [
+                      [
+                        "Console:",
+                        s3ObjectConsoleUrl(object.bucket, object.key, region, object.versionId),
+                      ],
+                    ]
+                  : []),
+              ]),
+            ];
+          }),
+        ),
+        ...(incident.problems.length > 0
+          ? [
+              section(
+                "RECORDS THAT COULD NOT BE READ",
+                incident.problems.map((problem) => `  - ${displayText(problem)}`),
+              ),
+            ]
+          : []),
+      ],
+      links: queueLink("Failure queue (this alert's message)", delivery.queueArn),
+      appendix: [
+        section(
+          "REFERENCE",
+          table([
+            ["This alert:", deliveryText(delivery)],
+            ...(incident.eventId ? [["Event ID:", incident.eventId]] : []),
+            ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
+          ]),
+        ),
+        section("MESSAGE BODY", [
+          boundedText(displayMultiline(prettyJson(incident.body)), payloadLimit),
         ]),
-      ),
-      section("MESSAGE BODY", [boundedText(prettyJson(incident.body), payloadLimit)]),
-    ],
+      ],
+    }),
   };
 }
 
@@ -605,26 +641,27 @@ function unrecognisedView(incident: Extract<Incident, { kind: "unrecognised" }>)
     summary: `message ${delivery.messageId}: ${incident.reason}`,
     objects: [],
     delivery,
-    detailSections: (payloadLimit) => [
-      section("WHY IT IS NOT UNDERSTOOD", [`  ${displayText(incident.reason)}`]),
-      ...linksSection(delivery),
-      section(
-        "REFERENCE",
-        table([
-          ["This alert:", deliveryText(delivery)],
-          ["Body size:", formatSize(Buffer.byteLength(incident.body))],
-          ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
+    details: (payloadLimit) => ({
+      facts: [section("WHY IT IS NOT UNDERSTOOD", [`  ${displayText(incident.reason)}`])],
+      links: queueLink("Failure queue (this alert's message)", delivery.queueArn),
+      appendix: [
+        section(
+          "REFERENCE",
+          table([
+            ["This alert:", deliveryText(delivery)],
+            ["Body size:", formatSize(Buffer.byteLength(incident.body))],
+            ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
+          ]),
+        ),
+        section("MESSAGE BODY (as received)", [
+          boundedText(displayMultiline(incident.body), payloadLimit),
         ]),
-      ),
-      section("MESSAGE BODY (as received)", [
-        boundedText(displayMultiline(incident.body), payloadLimit),
-      ]),
-    ],
+      ],
+    }),
   };
 }
 
-function linksSection(delivery: Delivery): string[] {
-  const links = queueLink("Failure queue (this alert's message)", delivery.queueArn);
+function linksSection(links: readonly string[]): string[] {
   return links.length > 0 ? [section("LINKS", links)] : [];
 }
 

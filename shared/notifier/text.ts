@@ -54,7 +54,7 @@ export interface SubjectParts {
   readonly suffix?: string;
 }
 
-const MIN_ITEM_LENGTH = 16;
+const MIN_ITEM_LENGTH = 24;
 const MIN_LABEL_LENGTH = 12;
 
 /** `[backup-validator prod] MISMATCH documents: reports/q3.pdf`, always a valid SNS subject. */

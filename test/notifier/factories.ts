@@ -1,0 +1,220 @@
+import { readFileSync } from "node:fs";
+import type { SQSRecord } from "aws-lambda";
+import { compareObjects } from "../../shared/integrity/compare.ts";
+import {
+  buildFailureReport,
+  type FailureReport,
+  type FailureReportInput,
+  objectSide,
+  type ReportedVerdict,
+} from "../../shared/reports/failure-report.ts";
+import type { ObjectState } from "../../shared/s3/object-state.ts";
+
+/** Fixtures and builders for the notifier's tests: reports built the way the validator builds them. */
+
+export const STAGE = "prod";
+export const PRIMARY_BUCKET = "backup-validator-prod-documents-primary";
+export const REPLICA_BUCKET = "backup-validator-prod-documents-replica";
+export const VALIDATION_QUEUE_ARN =
+  "arn:aws:sqs:us-east-1:111122223333:backup-validator-prod-validation";
+export const FAILURE_QUEUE_ARN = "arn:aws:sqs:us-east-1:111122223333:backup-validator-prod-failure";
+
+export function fixture(name: string): string {
+  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
+}
+
+/** An SQS record from the failure queue, as Lambda delivers it. */
+export function sqsRecord(body: string, overrides: Partial<SQSRecord> = {}): SQSRecord {
+  return {
+    messageId: "4f1c2d3e-0000-4000-8000-000000000001",
+    receiptHandle: "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+    body,
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: "1709547392000",
+      SenderId: "AROAEXAMPLE:backup-validator-prod-checksum-validator",
+      ApproximateFirstReceiveTimestamp: "1709547392100",
+    },
+    messageAttributes: {},
+    md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
+    eventSource: "aws:sqs",
+    eventSourceARN: FAILURE_QUEUE_ARN,
+    awsRegion: "us-east-1",
+    ...overrides,
+  };
+}
+
+export function records(bodies: readonly string[]): SQSRecord[] {
+  return bodies.map((body, index) =>
+    sqsRecord(body, { messageId: `msg-${String(index + 1).padStart(2, "0")}` }),
+  );
+}
+
+const VERSION = "3HL4kqtJvjVBH40Nrjfkd.Wq5v1LZg0b";
+const LAST_MODIFIED = "2024-03-04T10:15:30.000Z";
+
+function state(bucket: string, overrides: Partial<ObjectState> = {}): ObjectState {
+  return {
+    bucket,
+    key: "reports/q3.pdf",
+    versionId: VERSION,
+    size: 1_048_576,
+    etag: '"9b2cf535f27731c974343645a3985328"',
+    checksums: { SHA256: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=" },
+    checksumType: "FULL_OBJECT",
+    replicationStatus: "COMPLETED",
+    serverSideEncryption: "AES256",
+    lastModified: LAST_MODIFIED,
+    ...overrides,
+  };
+}
+
+/** The EventBridge event the validator received, as it embeds it in the report. */
+function originalEvent(key: string): unknown {
+  const event = JSON.parse(fixture("eventbridge-object-created.json"));
+  event.region = "us-east-1";
+  event.time = "2024-03-04T10:15:30Z";
+  event.resources = [`arn:aws:s3:::${PRIMARY_BUCKET}`];
+  event.detail.bucket.name = PRIMARY_BUCKET;
+  event.detail.object = { ...event.detail.object, key, size: 1_048_576, "version-id": VERSION };
+  return event;
+}
+
+function base(key: string): Omit<FailureReportInput, "verdict" | "summary"> {
+  return {
+    category: "documents",
+    eventTime: "2024-03-04T10:15:30Z",
+    detectedAt: "2024-03-04T10:15:42.512Z",
+    attempts: 1,
+    objectAgeSeconds: 12,
+    source: {
+      messageId: "059f36b4-87a3-44ab-83d2-661975830a7d",
+      eventSourceArn: VALIDATION_QUEUE_ARN,
+      eventId: "17793124-05d4-b198-2fde-7ededc63b103",
+      receiveCount: 1,
+    },
+    originalEvent: originalEvent(key),
+  };
+}
+
+function objectIdentity(key: string) {
+  return {
+    bucket: PRIMARY_BUCKET,
+    key,
+    versionId: VERSION,
+    replicaBucket: REPLICA_BUCKET,
+    primaryRegion: "us-east-1",
+    replicaRegion: "us-west-2",
+  };
+}
+
+function withSides(
+  verdict: ReportedVerdict,
+  summary: string,
+  key: string,
+  primary: ObjectState,
+  replica: ObjectState | undefined,
+  extra: Partial<FailureReportInput> = {},
+): FailureReport {
+  const comparison = replica ? compareObjects(primary, replica) : undefined;
+  return buildFailureReport({
+    ...base(key),
+    verdict,
+    summary,
+    object: objectIdentity(key),
+    primary: objectSide({ bucket: PRIMARY_BUCKET, key, region: "us-east-1" }, primary),
+    replica: objectSide({ bucket: REPLICA_BUCKET, key, region: "us-west-2" }, replica),
+    evidence: comparison && {
+      basis: comparison.basis,
+      compared: comparison.evidence,
+      notComparable: comparison.notComparable,
+    },
+    ...extra,
+  });
+}
+
+/** A failure report of each verdict, with realistic evidence from the real comparison. */
+export function reportFor(verdict: ReportedVerdict, key = "reports/q3.pdf"): FailureReport {
+  const primary = state(PRIMARY_BUCKET, { key });
+  const replica = state(REPLICA_BUCKET, { key, replicationStatus: "REPLICA" });
+  switch (verdict) {
+    case "MISMATCH":
+      return withSides(
+        verdict,
+        "SHA256 checksum differs: primary n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=, replica 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+        key,
+        primary,
+        { ...replica, checksums: { SHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" } },
+      );
+    case "REPLICA_MISSING":
+      return withSides(
+        verdict,
+        "S3 reports replication COMPLETED but the replica does not exist: it was deleted or expired in the replica bucket",
+        key,
+        primary,
+        undefined,
+      );
+    case "REPLICATION_FAILED":
+      return withSides(
+        verdict,
+        "S3 reports replication FAILED for this version (usually the replication role's permissions or a KMS key policy)",
+        key,
+        { ...primary, replicationStatus: "FAILED" },
+        undefined,
+      );
+    case "REPLICATION_OVERDUE":
+      return withSides(
+        verdict,
+        "S3 reports replication PENDING 17 min after upload, past the 15 min replication deadline",
+        key,
+        { ...primary, replicationStatus: "PENDING" },
+        undefined,
+        {
+          attempts: 6,
+          firstCheckedAt: "2024-03-04T10:15:31.204Z",
+          detectedAt: "2024-03-04T10:32:40.118Z",
+          objectAgeSeconds: 1030,
+        },
+      );
+    case "UNVERIFIABLE":
+      return withSides(
+        verdict,
+        "sizes are equal but there is no comparable checksum or ETag: checksum: none on either side; ETag: multipart (12 parts) vs single part",
+        key,
+        {
+          ...primary,
+          checksums: {},
+          checksumType: undefined,
+          etag: '"4af9a6fdc5e4f2e63e5e3e0b9e5b6c1d-12"',
+        },
+        { ...replica, checksums: {}, checksumType: undefined },
+      );
+    case "UNMAPPED_BUCKET":
+      return buildFailureReport({
+        ...base(key),
+        category: undefined,
+        verdict,
+        summary:
+          "bucket backup-validator-prod-photos-primary is not a configured primary bucket (BUCKET_PAIRS has backup-validator-prod-documents-primary)",
+        object: {
+          bucket: "backup-validator-prod-photos-primary",
+          key,
+          versionId: VERSION,
+          primaryRegion: "us-east-1",
+        },
+      });
+    case "MALFORMED_EVENT":
+      return buildFailureReport({
+        verdict,
+        summary: "a message on the validation queue could not be read: the body is not JSON",
+        detectedAt: "2024-03-04T10:15:42.512Z",
+        attempts: 1,
+        source: {
+          messageId: "059f36b4-87a3-44ab-83d2-661975830a7d",
+          eventSourceArn: VALIDATION_QUEUE_ARN,
+          receiveCount: 1,
+        },
+        rawBody: "hello from a misconfigured producer",
+      });
+  }
+}
