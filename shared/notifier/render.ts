@@ -96,9 +96,14 @@ const WHAT_HAPPENED: Record<AlertVerdict, string> = {
 
 const VERIFY_PLACEHOLDER = "<the verify command listed under each object above>";
 
-/** Numbered steps; `verify` is the exact command, or undefined in a digest (one per object). */
-function nextSteps(verdict: AlertVerdict, stage: string, verify: string | undefined): string[] {
-  const check = verify ?? VERIFY_PLACEHOLDER;
+/** Numbered steps; `verify` holds the exact commands, or is undefined in a digest (listed per object). */
+function nextSteps(
+  verdict: AlertVerdict,
+  stage: string,
+  verify: readonly string[] | undefined,
+): string[] {
+  // Step lines get a two-space margin; continuation lines of a step carry it themselves.
+  const check = (verify ?? [VERIFY_PLACEHOLDER]).join("\n      ");
   const genericVerify = `npm run verify -- s3://<primary-bucket>/<key> --stage ${stage}`;
   const waiting = [
     "See what else is waiting: events the validator could not process, and reports whose alert could not be sent:",
@@ -205,7 +210,7 @@ export interface RenderContext {
 export const SINGLE_PAYLOAD_LIMIT_BYTES = 64 * 1024;
 
 export function renderSingleBody(view: IncidentView, context: RenderContext): string {
-  const verify = view.objects[0] ? verifyCommand(context.stage, view.objects[0]) : undefined;
+  const verify = view.objects.map((object) => verifyCommand(context.stage, object));
   const details = view.details(SINGLE_PAYLOAD_LIMIT_BYTES);
   return [
     header(view.verdict, view.severity, context.stage),
@@ -256,7 +261,7 @@ export function renderDigestParts(
   const details = views.map((view, position) => (limit: number) => {
     const details = view.details(limit);
     return [
-      `======== ${position + 1} of ${views.length}: ${displayText(view.summary)}`,
+      `======== ${position + 1} of ${views.length}: ${view.objects[0] ? objectUri(view.objects[0]) : displayText(view.summary)}`,
       ...details.facts,
       ...linksSection(details.links),
       ...details.appendix,
