@@ -1,0 +1,155 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
+import { verifyMain } from "../../shared/oncall/verify-command.ts";
+import { s3ObjectReader } from "../../shared/s3/object-state.ts";
+import { validateObject } from "../../shared/validator/validate-object.ts";
+import { type OncallStack, PRIMARY, REPLICA, startOncallStack, testIo } from "./oncall-stack.ts";
+
+let stack: OncallStack;
+
+beforeAll(async () => {
+  stack = await startOncallStack();
+  const { emulator } = stack;
+  await emulator.put(PRIMARY, "same.txt", "identical bytes");
+  await emulator.put(REPLICA, "same.txt", "identical bytes");
+  await emulator.put(PRIMARY, "corrupt.txt", "original bytes!");
+  await emulator.put(REPLICA, "corrupt.txt", "corrupted bytes");
+  await emulator.put(PRIMARY, "waiting.txt", "not replicated yet");
+  await emulator.put(PRIMARY, "q3 report+final.pdf", "tricky key");
+  await emulator.put(REPLICA, "q3 report+final.pdf", "tricky key");
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const inAnHour = () => new Date(Date.now() + 3600_000);
+
+/** The verdict validateObject itself gives on the same objects (as the Lambda runs it). */
+async function lambdaVerdict(key: string, now: () => Date): Promise<string> {
+  const reader = s3ObjectReader(stack.emulator.s3);
+  const pair = parseBucketPairs(JSON.stringify(stack.outputs.BucketPairs)).get(PRIMARY);
+  if (!pair) throw new Error("no pair");
+  const result = await validateObject(
+    { primary: reader, replica: reader, replicationDeadlineSeconds: 900, now },
+    { pair, key },
+  );
+  return result.verdict;
+}
+
+describe("npm run verify", () => {
+  it.each([
+    ["same.txt", "MATCH", 0, () => new Date()],
+    ["corrupt.txt", "MISMATCH", 1, () => new Date()],
+    ["waiting.txt", "PENDING", 1, () => new Date()],
+    ["waiting.txt", "REPLICATION_OVERDUE", 1, inAnHour],
+    ["deleted.txt", "SOURCE_GONE", 1, () => new Date()],
+  ] as const)(
+    "s3://primary/%s gives %s like the Lambda (exit %i)",
+    async (key, verdict, code, now) => {
+      // Prepare
+      const { io, stdout } = testIo({ now });
+
+      // Act
+      const exitCode = await verifyMain([`s3://${PRIMARY}/${key}`, ...stack.args], io);
+
+      // Assess
+      expect(exitCode).toBe(code);
+      expect(stdout().split("\n")[0]).toBe(`${verdict}  s3://${PRIMARY}/${key}`);
+      expect(await lambdaVerdict(key, now)).toBe(verdict);
+    },
+  );
+
+  it("prints the evidence side by side", async () => {
+    const { io, stdout } = testIo();
+
+    expect(await verifyMain([`s3://${PRIMARY}/corrupt.txt`, ...stack.args], io)).toBe(1);
+
+    const text = stdout();
+    // The SDK sends a CRC32 with each upload, so that is the strongest evidence here.
+    expect(text).toMatch(/CRC32 checksum differs: primary \S+, replica \S+/);
+    expect(text).toMatch(/\s+primary \(us-east-1\)\s+replica \(us-west-2\)/);
+    expect(text).toMatch(new RegExp(`bucket\\s+${PRIMARY}\\s+${REPLICA}`));
+    expect(text).toMatch(/size\s+15\s+15/);
+    expect(text).toMatch(/checksum CRC32\s+\S+==\s+\S+==/);
+    expect(text).toMatch(/DIFFERS\s+CRC32 full-object checksum\s+\S+\s+\S+/);
+    expect(text).toMatch(/DIFFERS\s+MD5 ETag\s+[0-9a-f]{32}\s+[0-9a-f]{32}/);
+    expect(text).toMatch(/agrees\s+size\s+15\s+15/);
+    expect(text).toContain("Object age");
+  });
+
+  it("checks a key with a space and a plus exactly as typed", async () => {
+    const { io, stdout } = testIo();
+
+    const exitCode = await verifyMain(
+      [`s3://${PRIMARY}/q3 report+final.pdf`, "--json", ...stack.args],
+      io,
+    );
+
+    expect(exitCode).toBe(0);
+    const result = JSON.parse(stdout());
+    expect(result).toMatchObject({
+      verdict: "MATCH",
+      key: "q3 report+final.pdf",
+      replicaRegion: "us-west-2",
+      replicationDeadlineSeconds: 900,
+    });
+  });
+
+  it("takes the deadline from REPLICATION_DEADLINE_SECONDS", async () => {
+    const now = () => new Date(Date.now() + 120_000);
+    const patient = testIo({ now, env: { REPLICATION_DEADLINE_SECONDS: "3600" } });
+    const strict = testIo({ now, env: { REPLICATION_DEADLINE_SECONDS: "60" } });
+    const wrong = testIo({ env: { REPLICATION_DEADLINE_SECONDS: "soon" } });
+
+    expect(await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...stack.args], patient.io)).toBe(1);
+    expect(patient.stdout()).toMatch(/^PENDING/);
+    expect(await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...stack.args], strict.io)).toBe(1);
+    expect(strict.stdout()).toMatch(/^REPLICATION_OVERDUE/);
+    expect(await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...stack.args], wrong.io)).toBe(3);
+    expect(wrong.stderr()).toContain("REPLICATION_DEADLINE_SECONDS: must be a whole number");
+  });
+
+  it("refuses a replica bucket, an unknown bucket and a malformed URI (exit 2)", async () => {
+    for (const [uri, message] of [
+      [`s3://${REPLICA}/same.txt`, `${REPLICA} is the replica of ${PRIMARY}; give the primary`],
+      [
+        "s3://somebody-elses/x",
+        `somebody-elses is not a primary bucket of this stage (primaries: ${PRIMARY})`,
+      ],
+      [`${PRIMARY}/same.txt`, "expected s3://<primary-bucket>/<key>"],
+      [`s3://${PRIMARY}/`, "expected s3://<primary-bucket>/<key>"],
+    ]) {
+      const { io, stderr } = testIo();
+      expect(await verifyMain([uri as string, ...stack.args], io)).toBe(2);
+      expect(stderr()).toContain(message);
+    }
+    const none = testIo();
+    expect(await verifyMain(stack.args, none.io)).toBe(2);
+    expect(none.stderr()).toContain("give exactly one object");
+  });
+
+  it("names a missing ReplicaRegion output", async () => {
+    const file = join(stack.dir, "no-replica-region.json");
+    const { ReplicaRegion: _omitted, ...outputs } = stack.outputs;
+    await writeFile(file, JSON.stringify(outputs));
+    const { io, stderr } = testIo();
+
+    const exitCode = await verifyMain(
+      [
+        `s3://${PRIMARY}/same.txt`,
+        "--stage",
+        "test",
+        "--endpoint",
+        stack.emulator.endpoint,
+        "--stack-outputs",
+        file,
+      ],
+      io,
+    );
+
+    expect(exitCode).toBe(3);
+    expect(stderr()).toContain("has no output ReplicaRegion");
+  });
+});
