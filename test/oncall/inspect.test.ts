@@ -1,5 +1,3 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PENDING_CHECK_TYPE } from "../../shared/events/parse-message.ts";
 import { dlqMain } from "../../shared/oncall/dlq-command.ts";
@@ -153,24 +151,15 @@ describe("npm run dlq -- inspect", () => {
 
   it("names a queue that does not exist, with exit code 3", async () => {
     // Prepare
-    const file = join(stack.dir, "gone.json");
     const goneUrl = stack.outputs.ValidationDlqUrl.replace(/[^/]+$/, "bv-deleted-dlq");
-    await writeFile(file, JSON.stringify({ ...stack.outputs, ValidationDlqUrl: goneUrl }));
+    const args = await stack.argsWithOutputs("gone.json", {
+      ...stack.outputs,
+      ValidationDlqUrl: goneUrl,
+    });
     const { io, stderr } = testIo();
 
     // Act
-    const exitCode = await dlqMain(
-      [
-        "inspect",
-        "--stage",
-        "test",
-        "--endpoint",
-        stack.emulator.endpoint,
-        "--stack-outputs",
-        file,
-      ],
-      io,
-    );
+    const exitCode = await dlqMain(["inspect", ...args], io);
 
     // Assess
     expect(exitCode).toBe(3);
@@ -210,24 +199,12 @@ describe("npm run dlq -- inspect", () => {
   });
 
   it("names a missing stack output", async () => {
-    const file = join(stack.dir, "partial.json");
-    await writeFile(file, JSON.stringify({ Stage: "test" }));
+    const args = await stack.argsWithOutputs("partial.json", { Stage: "test" });
     const { io, stderr } = testIo();
 
-    const exitCode = await dlqMain(
-      [
-        "inspect",
-        "--stage",
-        "test",
-        "--endpoint",
-        stack.emulator.endpoint,
-        "--stack-outputs",
-        file,
-      ],
-      io,
-    );
+    const exitCode = await dlqMain(["inspect", ...args], io);
 
     expect(exitCode).toBe(3);
-    expect(stderr()).toContain(`file ${file} has no output ValidationDlqUrl`);
+    expect(stderr()).toContain("partial.json has no output ValidationDlqUrl");
   });
 });

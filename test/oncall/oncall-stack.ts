@@ -58,6 +58,12 @@ export async function startOncallStack() {
     dir,
     /** Arguments that point a command at this stack. */
     args: ["--stage", STAGE, "--endpoint", emulator.endpoint, "--stack-outputs", outputsFile],
+    /** The same, with other outputs (written to `name` in the stack's temporary folder). */
+    async argsWithOutputs(name: string, values: object): Promise<string[]> {
+      const file = join(dir, name);
+      await writeFile(file, JSON.stringify(values));
+      return ["--stage", STAGE, "--endpoint", emulator.endpoint, "--stack-outputs", file];
+    },
     async clear() {
       for (const url of [validationQueue, validationDlq, failureQueue, failureDlq]) {
         await emulator.drain(url);

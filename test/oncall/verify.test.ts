@@ -1,5 +1,3 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
 import { verifyMain } from "../../shared/oncall/verify-command.ts";
@@ -131,23 +129,11 @@ describe("npm run verify", () => {
   });
 
   it("names a missing ReplicaRegion output", async () => {
-    const file = join(stack.dir, "no-replica-region.json");
     const { ReplicaRegion: _omitted, ...outputs } = stack.outputs;
-    await writeFile(file, JSON.stringify(outputs));
+    const args = await stack.argsWithOutputs("no-replica-region.json", outputs);
     const { io, stderr } = testIo();
 
-    const exitCode = await verifyMain(
-      [
-        `s3://${PRIMARY}/same.txt`,
-        "--stage",
-        "test",
-        "--endpoint",
-        stack.emulator.endpoint,
-        "--stack-outputs",
-        file,
-      ],
-      io,
-    );
+    const exitCode = await verifyMain([`s3://${PRIMARY}/same.txt`, ...args], io);
 
     expect(exitCode).toBe(3);
     expect(stderr()).toContain("has no output ReplicaRegion");
