@@ -22,8 +22,10 @@ function snsBytes(alert: Alert): number {
   return Buffer.byteLength(alert.body) + Buffer.byteLength(alert.subject) + attributes;
 }
 
-function silentLog(): Log & { error: ReturnType<typeof vi.fn> } {
-  return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+function silentLog() {
+  const error = vi.fn<Log["error"]>();
+  const log: Log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error };
+  return Object.assign(log, { error });
 }
 
 describe("planAlerts: one alert per report, a digest per kind", () => {
