@@ -1,0 +1,363 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { repositoryRoot } from "./workflow-files.ts";
+
+// The one-time role template (resources/github-oidc-deploy-role.yml) is written with long-form
+// intrinsics (Fn::Sub, Ref) so that a plain YAML parser reads it. These tests resolve its
+// Fn::Sub strings with the parameters' defaults and evaluate its statements the way IAM matches
+// ARNs (wildcards), to prove what the deploy role can and cannot touch.
+
+const ACCOUNT = "123456789012";
+
+type Statement = {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  Principal?: unknown;
+};
+
+type Template = {
+  Parameters: Record<string, { Default?: string }>;
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+};
+
+const template = parse(
+  readFileSync(join(repositoryRoot, "resources", "github-oidc-deploy-role.yml"), "utf8"),
+) as Template;
+
+function deployRole() {
+  const role = template.Resources.DeployRole;
+  if (role === undefined) throw new Error("no DeployRole");
+  return role.Properties as {
+    RoleName: unknown;
+    AssumeRolePolicyDocument: { Statement: Statement[] };
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+}
+
+const statements = deployRole().Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+
+function parameterValues(overrides: Record<string, string> = {}): Record<string, string> {
+  const values: Record<string, string> = {
+    "AWS::Partition": "aws",
+    "AWS::AccountId": ACCOUNT,
+    GitHubRepository: "octo-org/backup-validator",
+  };
+  for (const [name, parameter] of Object.entries(template.Parameters)) {
+    if (parameter.Default !== undefined) values[name] = parameter.Default;
+  }
+  return { ...values, ...overrides };
+}
+
+/** Resolves `{ "Fn::Sub": "..." }`, `{ Ref }` or a plain string. */
+function resolve(value: unknown, parameters: Record<string, string>): string {
+  if (typeof value === "string") return value;
+  const record = value as Record<string, unknown>;
+  if (typeof record.Ref === "string") {
+    const resolved = parameters[record.Ref];
+    if (resolved === undefined) throw new Error(`unknown Ref ${record.Ref}`);
+    return resolved;
+  }
+  if (typeof record["Fn::Sub"] === "string") {
+    return record["Fn::Sub"].replace(/\$\{([\w:]+)\}/g, (_match, name: string) => {
+      const resolved = parameters[name];
+      if (resolved === undefined) throw new Error(`unknown Sub variable ${name}`);
+      return resolved;
+    });
+  }
+  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+}
+
+function actionsOf(statement: Statement): string[] {
+  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+}
+
+function resourcesOf(statement: Statement, parameters: Record<string, string>): string[] {
+  const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+  return resources.map((resource) => resolve(resource, parameters));
+}
+
+function wildcardMatches(pattern: string, value: string): boolean {
+  const expression = pattern
+    .split("")
+    .map((character) => {
+      if (character === "*") return ".*";
+      if (character === "?") return ".";
+      return character.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
+    })
+    .join("");
+  return new RegExp(`^${expression}$`).test(value);
+}
+
+/** Whether some Allow statement names this action on this ARN (conditions not evaluated). */
+function allows(action: string, arn: string, overrides: Record<string, string> = {}): boolean {
+  const parameters = parameterValues(overrides);
+  return statements.some(
+    (statement) =>
+      statement.Effect === "Allow" &&
+      actionsOf(statement).includes(action) &&
+      resourcesOf(statement, parameters).some((pattern) => wildcardMatches(pattern, arn)),
+  );
+}
+
+describe("trust policy", () => {
+  const trust = deployRole().AssumeRolePolicyDocument.Statement;
+
+  it("lets only the repository's jobs in the stage's GitHub environment assume the role", () => {
+    // Prepare
+    const [statement] = trust;
+    const parameters = parameterValues({ GitHubEnvironment: "prod" });
+
+    // Assess
+    expect(trust).toHaveLength(1);
+    expect(statement?.Action).toBe("sts:AssumeRoleWithWebIdentity");
+    expect(Object.keys(statement?.Condition ?? {})).toEqual(["StringEquals"]);
+    const condition = statement?.Condition?.StringEquals ?? {};
+    expect(condition["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
+    expect(resolve(condition["token.actions.githubusercontent.com:sub"], parameters)).toBe(
+      "repo:octo-org/backup-validator:environment:prod",
+    );
+  });
+
+  it("trusts the GitHub OIDC provider, created here or already in the account", () => {
+    // Prepare
+    const principal = trust[0]?.Principal as { Federated: { "Fn::If": unknown[] } };
+    const [, created, existing] = principal.Federated["Fn::If"];
+
+    // Assess
+    expect(created).toEqual({ Ref: "GitHubOidcProvider" });
+    expect(resolve(existing, parameterValues())).toBe(
+      `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`,
+    );
+    expect(template.Resources.GitHubOidcProvider?.Properties).toEqual({
+      Url: "https://token.actions.githubusercontent.com",
+      ClientIdList: ["sts.amazonaws.com"],
+    });
+  });
+});
+
+describe("permissions", () => {
+  it("are all Allow statements without wildcard actions", () => {
+    // Assess
+    expect(statements.length).toBeGreaterThan(10);
+    for (const statement of statements) {
+      expect(statement.Effect).toBe("Allow");
+      for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+    }
+  });
+
+  it('name "*" only for actions without resource-level permissions, narrowed by a condition', () => {
+    // Prepare
+    const unscoped = statements.filter((statement) => statement.Resource === "*");
+
+    // Assess
+    expect(unscoped.flatMap(actionsOf).sort()).toEqual([
+      "cloudformation:ListExports",
+      "cloudformation:ValidateTemplate",
+      "kms:CreateKey",
+      "kms:ListAliases",
+      "lambda:CreateEventSourceMapping",
+      "logs:DescribeLogGroups",
+    ]);
+    for (const statement of unscoped) {
+      const conditions = statement.Condition ?? {};
+      const narrowed =
+        conditions.StringEquals?.["aws:RequestedRegion"] !== undefined ||
+        conditions.ArnLike?.["lambda:FunctionArn"] !== undefined;
+      expect({ sid: statement.Sid, narrowed }).toEqual({ sid: statement.Sid, narrowed: true });
+    }
+  });
+
+  it("let only the Serverless CLI's own calls run outside CloudFormation", () => {
+    // Prepare
+    const direct = statements
+      .filter(
+        (statement) =>
+          statement.Condition?.["ForAnyValue:StringEquals"]?.["aws:CalledVia"] !==
+          "cloudformation.amazonaws.com",
+      )
+      .map((statement) => statement.Sid);
+
+    // Assess
+    expect(direct.sort()).toEqual([
+      "CompareDeployedFunctions",
+      "DeploymentBucketObjects",
+      "PassStackRolesToLambdaAndS3",
+      "TemplateValidationAndExports",
+      "TheTwoStacks",
+    ]);
+  });
+
+  it("pass roles only to Lambda and S3", () => {
+    // Prepare
+    const passRole = statements.filter((statement) =>
+      actionsOf(statement).includes("iam:PassRole"),
+    );
+
+    // Assess
+    expect(passRole).toHaveLength(1);
+    expect(passRole[0]?.Condition).toEqual({
+      StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "s3.amazonaws.com"] },
+    });
+  });
+
+  it("manage roles with inline policies only: no managed policies, users, groups or boundaries", () => {
+    // Prepare
+    const iamActions = statements.flatMap(actionsOf).filter((action) => action.startsWith("iam:"));
+
+    // Assess
+    expect(iamActions.sort()).toEqual([
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:DeleteRolePolicy",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListRolePolicies",
+      "iam:ListRoleTags",
+      "iam:PassRole",
+      "iam:PutRolePolicy",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+    ]);
+  });
+});
+
+describe("scope: what the dev role may manage", () => {
+  it.each([
+    ["cloudformation:UpdateStack", "cloudformation:us-east-1", "stack/backup-validator-dev/1a2b"],
+    [
+      "cloudformation:ExecuteChangeSet",
+      "cloudformation:us-west-2",
+      "stack/backup-validator-replica-dev/1a2b",
+    ],
+    [
+      "cloudformation:DescribeStacks",
+      "cloudformation:us-west-2",
+      "stack/backup-validator-replica-dev/1a2b",
+    ],
+  ])("%s on %s %s", (action, service, resource) => {
+    // Assess
+    const [prefix, region] = service.split(":");
+    expect(allows(action, `arn:aws:${prefix}:${region}:${ACCOUNT}:${resource}`)).toBe(true);
+  });
+
+  it.each([
+    ["s3:PutObject", "backup-validator-dev-serverlessdeploymentbucket-1x2y3z/serverless/a.zip"],
+    ["s3:DeleteObjectVersion", "backup-validator-replica-dev-serverlessdeploymentbucket-9q/x.json"],
+    ["s3:CreateBucket", `backup-validator-documents-dev-${ACCOUNT}-us-east-1`],
+    ["s3:PutReplicationConfiguration", `backup-validator-media-dev-${ACCOUNT}-us-east-1`],
+    ["s3:PutBucketPolicy", `backup-validator-databases-dev-${ACCOUNT}-us-west-2`],
+    ["s3:PutBucketLogging", `backup-validator-logs-dev-${ACCOUNT}-us-west-2`],
+    ["s3:PutBucketVersioning", "backup-validator-dev-serverlessdeploymentbucket-1x2y3z"],
+  ])("%s on s3 %s", (action, resource) => {
+    // Assess
+    expect(allows(action, `arn:aws:s3:::${resource}`)).toBe(true);
+  });
+
+  it.each([
+    ["sqs:CreateQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:backup-validator-dev-validation-dlq`],
+    ["sns:Subscribe", `arn:aws:sns:us-east-1:${ACCOUNT}:backup-validator-dev-alerts`],
+    ["sns:Unsubscribe", `arn:aws:sns:us-east-1:${ACCOUNT}:backup-validator-dev-alerts:0f1e2d3c`],
+    [
+      "lambda:CreateFunction",
+      `arn:aws:lambda:us-east-1:${ACCOUNT}:function:backup-validator-dev-checksum-validator`,
+    ],
+    [
+      "lambda:GetFunction",
+      `arn:aws:lambda:us-east-1:${ACCOUNT}:function:backup-validator-dev-failure-notifier`,
+    ],
+    [
+      "logs:PutRetentionPolicy",
+      `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/backup-validator-dev-checksum-validator`,
+    ],
+    ["kms:CreateAlias", `arn:aws:kms:us-east-1:${ACCOUNT}:alias/backup-validator-dev-queue`],
+    [
+      "kms:PutKeyPolicy",
+      `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+    ],
+    [
+      "events:PutTargets",
+      `arn:aws:events:us-east-1:${ACCOUNT}:rule/backup-validator-dev-ObjectCreatedRule-AB12`,
+    ],
+    [
+      "cloudwatch:PutMetricAlarm",
+      `arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:backup-validator-dev-validation-dlq-not-empty`,
+    ],
+    ["cloudwatch:PutDashboard", `arn:aws:cloudwatch::${ACCOUNT}:dashboard/backup-validator-dev`],
+    [
+      "iam:PutRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/backup-validator-dev-ChecksumValidatorRole-AB12CD34`,
+    ],
+    ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/backup-validator-dev-ReplicationRole-AB12CD34`],
+  ])("%s on %s", (action, arn) => {
+    // Assess
+    expect(allows(action, arn)).toBe(true);
+  });
+});
+
+describe("scope: what the dev role may not touch", () => {
+  it.each([
+    // Another stage's stacks and resources.
+    [
+      "cloudformation:DeleteStack",
+      `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/backup-validator-prod/1a2b`,
+    ],
+    [
+      "cloudformation:DeleteStack",
+      `arn:aws:cloudformation:us-west-2:${ACCOUNT}:stack/backup-validator-replica-prod/1a2b`,
+    ],
+    ["s3:DeleteBucket", `arn:aws:s3:::backup-validator-documents-prod-${ACCOUNT}-us-east-1`],
+    ["sqs:DeleteQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:backup-validator-prod-validation`],
+    ["sqs:DeleteQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:backup-validator-dev2-validation`],
+    [
+      "lambda:UpdateFunctionCode",
+      `arn:aws:lambda:us-east-1:${ACCOUNT}:function:backup-validator-prod-checksum-validator`,
+    ],
+    [
+      "iam:PutRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/backup-validator-prod-ChecksumValidatorRole-AB12`,
+    ],
+    // The stacks in a region they do not live in.
+    [
+      "cloudformation:UpdateStack",
+      `arn:aws:cloudformation:eu-west-1:${ACCOUNT}:stack/backup-validator-dev/1a2b`,
+    ],
+    ["sqs:CreateQueue", `arn:aws:sqs:eu-west-1:${ACCOUNT}:backup-validator-dev-validation`],
+    // The backups themselves: deploying never reads or writes objects in the data buckets.
+    ["s3:GetObject", `arn:aws:s3:::backup-validator-documents-dev-${ACCOUNT}-us-east-1/report.pdf`],
+    ["s3:PutObject", `arn:aws:s3:::backup-validator-documents-dev-${ACCOUNT}-us-west-2/report.pdf`],
+    [
+      "s3:DeleteObjectVersion",
+      `arn:aws:s3:::backup-validator-media-dev-${ACCOUNT}-us-east-1/a.mov`,
+    ],
+    // Another account's buckets, unrelated resources.
+    ["s3:CreateBucket", "arn:aws:s3:::backup-validator-documents-dev-999999999999-us-east-1"],
+    ["s3:DeleteBucket", "arn:aws:s3:::company-finance"],
+    ["iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/admin`],
+    // Itself: it can neither rewrite its own policy nor pass itself on.
+    ["iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/github-deploy-backup-validator-dev`],
+    [
+      "iam:UpdateAssumeRolePolicy",
+      `arn:aws:iam::${ACCOUNT}:role/github-deploy-backup-validator-dev`,
+    ],
+    ["iam:PassRole", `arn:aws:iam::${ACCOUNT}:role/github-deploy-backup-validator-dev`],
+  ])("%s on %s", (action, arn) => {
+    // Assess
+    expect(allows(action, arn)).toBe(false);
+  });
+
+  it("names itself outside the service prefix, so no stage's statements can match it", () => {
+    // Assess
+    expect(resolve(deployRole().RoleName, parameterValues({ Stage: "prod" }))).toBe(
+      "github-deploy-backup-validator-prod",
+    );
+  });
+});
