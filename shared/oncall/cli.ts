@@ -60,7 +60,9 @@ export function createAwsClients(settings: ClientSettings): AwsClients {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
   };
   const s3Clients = new Map<string, S3Client>();
-  const sqs = new SQSClient(common);
+  // The SQS client sends each call to the host in its QueueUrl unless told not to, which would
+  // bypass AWS_ENDPOINT_URL for an emulator's own queue URLs (http://sqs.<region>.localhost:...).
+  const sqs = new SQSClient(settings.local ? { ...common, useQueueUrlAsEndpoint: false } : common);
   const cloudFormation = new CloudFormationClient(common);
   return {
     sqs,

@@ -83,7 +83,7 @@ export function explainAwsError(error: unknown, doing: string): unknown {
   }
   if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
     return new EnvironmentError(
-      `${doing}: cannot reach the endpoint (${detail}). Is the emulator running, is --endpoint right?`,
+      `${doing}: cannot reach the endpoint (${detail}). Check the network, --region and --endpoint; for an emulator, that it is running.`,
       { cause: error },
     );
   }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { PENDING_CHECK_TYPE } from "../../shared/events/parse-message.ts";
 import { dlqMain } from "../../shared/oncall/dlq-command.ts";
 import type { InspectResult } from "../../shared/oncall/inspect.ts";
@@ -165,6 +165,48 @@ describe("npm run dlq -- inspect", () => {
     expect(exitCode).toBe(3);
     expect(stderr()).toContain("validation DLQ");
     expect(stderr()).toContain("the queue does not exist");
+  });
+
+  it("honours AWS_ENDPOINT_URL alone, even for the emulator's own queue URLs", async () => {
+    // Prepare: fauxqs names queues http://sqs.<region>.localhost:<port>/..., a host that does
+    // not resolve here; the calls must still go to AWS_ENDPOINT_URL.
+    const port = new URL(stack.emulator.endpoint).port;
+    const nativeUrl = stack.outputs.ValidationDlqUrl.replace(
+      stack.emulator.endpoint,
+      `http://sqs.us-east-1.localhost:${port}`,
+    );
+    await sendAll(stack.emulator, stack.outputs.ValidationDlqUrl, [{ body: "queued" }]);
+    const env = { AWS_ENDPOINT_URL: stack.emulator.endpoint };
+    vi.stubEnv("AWS_ENDPOINT_URL", stack.emulator.endpoint);
+    const args = await stack.argsWithOutputs("native.json", {
+      ...stack.outputs,
+      ValidationDlqUrl: nativeUrl,
+    });
+    const { io, stdout } = testIo({ env });
+
+    // Act
+    const exitCode = await dlqMain(
+      ["inspect", ...args.filter((arg) => arg !== "--endpoint" && arg !== stack.emulator.endpoint)],
+      io,
+    );
+    vi.stubEnv("AWS_ENDPOINT_URL", undefined);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(stdout()).toContain("unreadable: the body is not JSON");
+  });
+
+  it("says when the endpoint cannot be reached (exit 3)", async () => {
+    const { io, stderr } = testIo();
+    const args = stack.args.map((arg) =>
+      arg === stack.emulator.endpoint ? "http://127.0.0.1:9" : arg,
+    );
+
+    expect(await dlqMain(["inspect", ...args], io)).toBe(3);
+
+    expect(stderr()).toContain(
+      "cannot reach the endpoint (Error: connect ECONNREFUSED 127.0.0.1:9)",
+    );
   });
 
   it("refuses outputs of another stage (exit 3) and unknown commands (exit 2)", async () => {
