@@ -21,7 +21,7 @@ type Statement = {
 };
 
 type Template = {
-  Parameters: Record<string, { Default?: string }>;
+  Parameters: Record<string, { Default?: string; AllowedPattern?: string }>;
   Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
 };
 
@@ -352,6 +352,21 @@ describe("scope: what the dev role may not touch", () => {
   ])("%s on %s", (action, arn) => {
     // Assess
     expect(allows(action, arn)).toBe(false);
+  });
+
+  it.each([
+    ["dev", true],
+    ["prod2", true],
+    ["replica", false],
+    ["Prod", false],
+    ["dev-1", false],
+    ["abcdefghijk", false],
+  ])("accepts %j as a Stage: %s", (stage, accepted) => {
+    // Prepare: CloudFormation AllowedPattern must match the whole value.
+    const pattern = new RegExp(template.Parameters.Stage?.AllowedPattern ?? "^$");
+
+    // Assess
+    expect(pattern.test(stage)).toBe(accepted);
   });
 
   it("names itself outside the service prefix, so no stage's statements can match it", () => {
