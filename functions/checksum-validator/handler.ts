@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { createLogger, createMetrics } from "../../shared/observability.ts";
+import { createLogger, createMetrics, MetricUnit } from "../../shared/observability.ts";
 import { loadValidatorConfig } from "../../shared/validator/config.ts";
 import { createValidatorDependencies } from "../../shared/validator/dependencies.ts";
 import { handleValidationRecord } from "../../shared/validator/handle-record.ts";
@@ -21,12 +21,15 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     // Records are checked concurrently; each failed record is returned as a batch item
     // failure so only it is retried. An all-failed batch is reported the same way rather than
     // thrown, which would hide which records failed.
-    return await processPartialResponse(
+    const response = await processPartialResponse(
       event,
       (record: SQSRecord) => handleValidationRecord(dependencies, record),
       processor,
       { context, throwOnFullBatchFailure: false },
     );
+    // Records SQS will redeliver (and dead-letter after maxReceiveCount): worth a graph.
+    metrics.addMetric("RecordsFailed", MetricUnit.Count, response.batchItemFailures.length);
+    return response;
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -7,18 +7,9 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
+import { onEmulatorOrigin } from "../../shared/local/emulator-urls.ts";
 
 export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
-
-/**
- * fauxqs names queues `http://sqs.<region>.localhost:<port>/<account>/<name>`, a host that does
- * not resolve here. The SQS client sends each call to its QueueUrl's host unless an endpoint is
- * set in code (AWS_ENDPOINT_URL does not count), so code under test configured only through the
- * environment would miss the emulator. The same path on the emulator's own origin works.
- */
-export function onEmulatorOrigin(queueUrl: string, endpoint: string): string {
-  return `${endpoint}${new URL(queueUrl).pathname}`;
-}
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

@@ -1,18 +1,1 @@
-import type { Context } from "aws-lambda";
-
-export function lambdaContext(functionName = "backup-validator-test"): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:111122223333:function:${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: "c6af9ac6-7b61-11e6-9a41-93e812345678",
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "2026/11/21/[$LATEST]abcdef",
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
+export { lambdaContext } from "../../shared/local/lambda-context.ts";

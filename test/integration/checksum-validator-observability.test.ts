@@ -57,7 +57,7 @@ it("logs one line per object with its verdict and evidence, and counts outcomes"
   const events = ["ok.mov", "bad.mov", "late.mov"].map((key) =>
     sqsRecord(eventBridgeObjectCreated({ bucket: PRIMARY, key, versionId: undefined })),
   );
-  await handler(sqsEvent(...events), lambdaContext());
+  await handler(sqsEvent(...events), lambdaContext("checksum-validator"));
   vi.restoreAllMocks();
 
   // Assess

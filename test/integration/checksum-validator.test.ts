@@ -79,7 +79,7 @@ describe("checksum-validator on real objects", () => {
     await emulator.put(PRIMARY, "single.txt", "hello, replica");
     await emulator.put(REPLICA, "single.txt", "hello, replica");
 
-    const response = await handler(sqsEvent(sqsRecord(uploadEvent("single.txt"))), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(uploadEvent("single.txt"))), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(await reports()).toEqual([]);
@@ -94,7 +94,7 @@ describe("checksum-validator on real objects", () => {
 
     const response = await handler(
       sqsEvent(sqsRecord(uploadEvent("multipart-same.bin"))),
-      lambdaContext(),
+      lambdaContext("checksum-validator"),
     );
 
     expect(response.batchItemFailures).toEqual([]);
@@ -121,7 +121,7 @@ describe("checksum-validator on real objects", () => {
 
     const response = await handler(
       sqsEvent(sqsRecord(uploadEvent("relaid.bin")), sqsRecord(uploadEvent("multi-vs-single.bin"))),
-      lambdaContext(),
+      lambdaContext("checksum-validator"),
     );
 
     expect(response.batchItemFailures).toEqual([]);
@@ -145,7 +145,7 @@ describe("checksum-validator on real objects", () => {
     await emulator.put(REPLICA, "ledger.csv", "amount\n900\n");
 
     const record = sqsRecord(uploadEvent("ledger.csv"));
-    const response = await handler(sqsEvent(record), lambdaContext());
+    const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     const [report, ...others] = await reports();
@@ -172,7 +172,7 @@ describe("checksum-validator on real objects", () => {
     const handler = await loadHandler();
     await emulator.put(PRIMARY, "late.txt", "arrives late");
 
-    const first = await handler(sqsEvent(sqsRecord(uploadEvent("late.txt"))), lambdaContext());
+    const first = await handler(sqsEvent(sqsRecord(uploadEvent("late.txt"))), lambdaContext("checksum-validator"));
     expect(first.batchItemFailures).toEqual([]);
     const [pending, ...more] = await pendingChecks();
     expect(more).toEqual([]);
@@ -182,7 +182,7 @@ describe("checksum-validator on real objects", () => {
     });
 
     await emulator.put(REPLICA, "late.txt", "arrives late");
-    const second = await handler(sqsEvent(sqsRecord(pending?.Body)), lambdaContext());
+    const second = await handler(sqsEvent(sqsRecord(pending?.Body)), lambdaContext("checksum-validator"));
 
     expect(second.batchItemFailures).toEqual([]);
     expect(await pendingChecks()).toEqual([]);
@@ -193,11 +193,11 @@ describe("checksum-validator on real objects", () => {
     const handler = await loadHandler();
     await emulator.put(PRIMARY, "never.txt", "never replicated");
 
-    await handler(sqsEvent(sqsRecord(uploadEvent("never.txt"))), lambdaContext());
+    await handler(sqsEvent(sqsRecord(uploadEvent("never.txt"))), lambdaContext("checksum-validator"));
     const [pending] = await pendingChecks();
     // LastModified has one-second precision: wait until the object is surely past the deadline.
     await new Promise((resolve) => setTimeout(resolve, (DEADLINE_SECONDS + 1.2) * 1000));
-    const response = await handler(sqsEvent(sqsRecord(pending?.Body)), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(pending?.Body)), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     const [report] = await reports();
@@ -219,7 +219,7 @@ describe("checksum-validator on real objects", () => {
     await emulator.put(REPLICA, "reports/red flower.jpg", "petals");
 
     const event = s3Notification([{ bucket: PRIMARY, key: "reports/red+flower.jpg" }]);
-    const response = await handler(sqsEvent(sqsRecord(event)), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(event)), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(await reports()).toEqual([]);
@@ -242,7 +242,7 @@ describe("checksum-validator on real objects", () => {
       sqsRecord("{ broken json"),
     ];
 
-    const response = await handler(sqsEvent(...records), lambdaContext());
+    const response = await handler(sqsEvent(...records), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     const sent = await reports();
@@ -268,7 +268,7 @@ describe("checksum-validator on real objects", () => {
     const ok = sqsRecord(uploadEvent("deliver-ok.txt"));
     const bad = sqsRecord(uploadEvent("deliver-bad.txt"));
 
-    const response = await handler(sqsEvent(ok, bad), lambdaContext());
+    const response = await handler(sqsEvent(ok, bad), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: bad.messageId }]);
   });

@@ -89,7 +89,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     s3.on(HeadObjectCommand, { Bucket: PRIMARY }).resolves(head({ ReplicationStatus: "FAILED" }));
     s3.on(HeadObjectCommand, { Bucket: REPLICA }).rejects(notFound());
     // Act
-    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const [report] = reportsSent();
@@ -121,7 +121,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     s3.on(HeadObjectCommand, { Bucket: PRIMARY }).resolves(head({ ReplicationStatus: "PENDING" }));
     s3.on(HeadObjectCommand, { Bucket: REPLICA }).resolves(head({ ReplicationStatus: "REPLICA" }));
 
-    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(reportsSent()).toEqual([]);
@@ -148,7 +148,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
       originalEvent: objectEvent(),
     };
 
-    await handler(sqsEvent(sqsRecord(pendingCheck)), lambdaContext());
+    await handler(sqsEvent(sqsRecord(pendingCheck)), lambdaContext("checksum-validator"));
 
     const [requeued] = sentTo(VALIDATION_QUEUE_URL);
     expect(requeued?.DelaySeconds).toBe(120);
@@ -165,7 +165,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     );
     s3.on(HeadObjectCommand, { Bucket: REPLICA }).rejects(notFound());
 
-    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
     const [report] = reportsSent();
     expect(report?.verdict).toBe("REPLICATION_OVERDUE");
@@ -183,7 +183,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     );
     s3.on(HeadObjectCommand, { Bucket: REPLICA }).rejects(notFound());
 
-    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
     expect(reportsSent().map((report) => report.verdict)).toEqual(["REPLICA_MISSING"]);
   });
@@ -196,7 +196,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
       head({ ReplicationStatus: "REPLICA", ServerSideEncryption: "aws:kms", ETag: OTHER_MD5 }),
     );
 
-    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
     const [report] = reportsSent();
     expect(report).toMatchObject({ verdict: "UNVERIFIABLE", severity: "warning" });
@@ -214,7 +214,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
       head({ ...kms, ReplicationStatus: "REPLICA", ChecksumCRC64NVME: "BBBBBBBBBBB=" }),
     );
 
-    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
     const [report] = reportsSent();
     expect(report?.verdict).toBe("MISMATCH");
@@ -232,14 +232,14 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
 
     await handler(
       sqsEvent(sqsRecord(fixture("eventbridge-object-created-multipart.json"))),
-      lambdaContext(),
+      lambdaContext("checksum-validator"),
     );
 
     // The multipart fixture names a media bucket this environment does not map.
     expect(reportsSent().map((report) => report.verdict)).toEqual(["UNMAPPED_BUCKET"]);
     s3.reset();
     s3.on(HeadObjectCommand).resolves(head({ VersionId: "v-42" }));
-    await handler(sqsEvent(sqsRecord(objectEvent("a.txt", "v-42"))), lambdaContext());
+    await handler(sqsEvent(sqsRecord(objectEvent("a.txt", "v-42"))), lambdaContext("checksum-validator"));
     expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, {
       Bucket: PRIMARY,
       Key: "a.txt",
@@ -262,7 +262,7 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
       { bucket: PRIMARY, key: "reports/red+flower.jpg", versionId: "v1" },
     ]);
 
-    const response = await handler(sqsEvent(sqsRecord(event)), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(event)), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(reportsSent()).toEqual([]);
@@ -306,7 +306,7 @@ describe("checksum-validator faults", () => {
     const broken = sqsRecord(objectEvent("broken.txt"));
     const denied = sqsRecord(objectEvent("denied.txt"));
 
-    const response = await handler(sqsEvent(good, throttled, broken, denied), lambdaContext());
+    const response = await handler(sqsEvent(good, throttled, broken, denied), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([
       { itemIdentifier: throttled.messageId },
@@ -319,7 +319,7 @@ describe("checksum-validator faults", () => {
     s3.on(HeadObjectCommand).rejects(new Error("socket hang up"));
     const records = [sqsRecord(objectEvent("a")), sqsRecord(objectEvent("b"))];
 
-    const response = await handler(sqsEvent(...records), lambdaContext());
+    const response = await handler(sqsEvent(...records), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
       records.map((record) => record.messageId),
@@ -334,7 +334,7 @@ describe("checksum-validator faults", () => {
       .rejects(new Error("KMS.ThrottlingException"));
     const record = sqsRecord(objectEvent());
 
-    const response = await handler(sqsEvent(record), lambdaContext());
+    const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
   });
@@ -347,7 +347,7 @@ describe("checksum-validator faults", () => {
       .rejects(new Error("AccessDenied"));
     const record = sqsRecord(objectEvent());
 
-    const response = await handler(sqsEvent(record), lambdaContext());
+    const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
   });
@@ -364,7 +364,7 @@ describe("checksum-validator faults", () => {
       ]),
     );
 
-    const response = await handler(sqsEvent(record), lambdaContext());
+    const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
     expect(reportsSent().map((report) => report.verdict)).toEqual(["UNMAPPED_BUCKET"]);
@@ -378,7 +378,7 @@ describe("checksum-validator input handling", () => {
       sqsRecord({ ...objectEvent(), "detail-type": "Object Deleted" }),
     ];
 
-    const response = await handler(sqsEvent(...records), lambdaContext());
+    const response = await handler(sqsEvent(...records), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(s3.commandCalls(HeadObjectCommand)).toEqual([]);
@@ -388,7 +388,7 @@ describe("checksum-validator input handling", () => {
   it("reports malformed bodies with the body attached instead of retrying them", async () => {
     const record = sqsRecord("this is not an event");
 
-    const response = await handler(sqsEvent(record), lambdaContext());
+    const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(reportsSent()).toEqual([
@@ -408,7 +408,7 @@ describe("checksum-validator input handling", () => {
   it("acknowledges a source that no longer exists without reporting it", async () => {
     s3.on(HeadObjectCommand).rejects(notFound());
 
-    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext());
+    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
     expect(response.batchItemFailures).toEqual([]);
     expect(sqs.commandCalls(SendMessageCommand)).toEqual([]);

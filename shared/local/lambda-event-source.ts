@@ -1,0 +1,194 @@
+/**
+ * Local stand-in for Lambda's SQS event source mapping: polls a queue, hands batches to a real
+ * handler as Lambda would, and deletes only what the handler did not report as failed.
+ *
+ * Faithful to the documented behaviour that matters here:
+ * - up to `batchSize` records, gathered for at most the batching window;
+ * - the handler's `batchItemFailures` stay on the queue (and come back after the visibility
+ *   timeout, then go to the DLQ after maxReceiveCount); a thrown error fails the whole batch;
+ * - records have the Lambda SQS event shape (attributes, camel-cased message attributes).
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+ */
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+import type {
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSMessageAttributes,
+  SQSRecord,
+} from "aws-lambda";
+import { lambdaContext } from "./lambda-context.ts";
+
+export type SqsHandler = (
+  event: SQSEvent,
+  context: Context,
+) => Promise<SQSBatchResponse | undefined>;
+
+export interface EventSourceOptions {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly region: string;
+  readonly functionName: string;
+  readonly handler: SqsHandler;
+  readonly batchSize: number;
+  readonly batchingWindowMs: number;
+  /** Called after each invocation, for progress output and accounting. */
+  readonly onInvoke?: (result: InvocationResult) => void;
+}
+
+export interface InvocationResult {
+  readonly functionName: string;
+  readonly records: number;
+  readonly failed: number;
+  readonly error?: unknown;
+}
+
+export interface EventSource {
+  /** Stops polling after the current invocation. */
+  stop(): Promise<void>;
+  readonly invocations: number;
+}
+
+const LONG_POLL_SECONDS = 1;
+
+export function startEventSource(options: EventSourceOptions): EventSource {
+  let running = true;
+  let invocations = 0;
+  const loop = (async () => {
+    while (running) {
+      const messages = await receiveBatch(options, () => running);
+      if (messages.length === 0) continue;
+      invocations += 1;
+      options.onInvoke?.(await invoke(options, messages, invocations));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+    get invocations() {
+      return invocations;
+    },
+  };
+}
+
+async function receiveBatch(
+  options: EventSourceOptions,
+  isRunning: () => boolean,
+): Promise<Message[]> {
+  const batch: Message[] = [];
+  const windowEnds = Date.now() + options.batchingWindowMs;
+  do {
+    const waitSeconds = batch.length === 0 ? LONG_POLL_SECONDS : 0;
+    const { Messages = [] } = await options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queueUrl,
+        MaxNumberOfMessages: Math.min(10, options.batchSize - batch.length),
+        WaitTimeSeconds: waitSeconds,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
+    );
+    batch.push(...Messages);
+    if (batch.length === 0) return batch;
+    if (Messages.length === 0 && Date.now() < windowEnds)
+      await sleep(Math.min(50, windowEnds - Date.now()));
+  } while (isRunning() && batch.length < options.batchSize && Date.now() < windowEnds);
+  return batch;
+}
+
+async function invoke(
+  options: EventSourceOptions,
+  messages: Message[],
+  invocation: number,
+): Promise<InvocationResult> {
+  const records = messages.map((message) => toSqsRecord(message, options));
+  let failedIds: Set<string>;
+  let error: unknown;
+  try {
+    const response = await options.handler(
+      { Records: records },
+      lambdaContext(options.functionName, `local-${options.functionName}-${invocation}`),
+    );
+    failedIds = new Set(
+      (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier),
+    );
+  } catch (thrown) {
+    // A thrown error fails the whole batch: every message returns after its visibility timeout.
+    error = thrown;
+    failedIds = new Set(records.map((record) => record.messageId));
+  }
+  const succeeded = messages.filter((message) => !failedIds.has(message.MessageId ?? ""));
+  if (succeeded.length > 0) {
+    await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: succeeded.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+  }
+  return {
+    functionName: options.functionName,
+    records: records.length,
+    failed: failedIds.size,
+    error,
+  };
+}
+
+export function toSqsRecord(
+  message: Message,
+  source: { queueArn: string; region: string },
+): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId ?? "",
+    receiptHandle: message.ReceiptHandle ?? "",
+    body: message.Body ?? "",
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? "local",
+      ApproximateFirstReceiveTimestamp:
+        attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: toLambdaMessageAttributes(message.MessageAttributes),
+    md5OfBody: message.MD5OfBody ?? "",
+    eventSource: "aws:sqs",
+    eventSourceARN: source.queueArn,
+    awsRegion: source.region,
+  };
+}
+
+function toLambdaMessageAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): SQSMessageAttributes {
+  return Object.fromEntries(
+    Object.entries(attributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? "String",
+        stringValue: value.StringValue,
+        binaryValue: value.BinaryValue
+          ? Buffer.from(value.BinaryValue).toString("base64")
+          : undefined,
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
