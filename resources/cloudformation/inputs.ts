@@ -1,0 +1,152 @@
+/**
+ * Deploy-time parameters of both stacks. Serverless passes them as `--stage`, `--region` and
+ * `--param="name=value"`; each parameter's default comes from resources/settings.json.
+ */
+import { ConfigurationError } from "../../shared/errors.ts";
+import {
+  type BucketEncryption,
+  CLOUDFORMATION_ACCOUNT_ID,
+  parseCategories,
+  type ResourceNames,
+  resourceNames,
+  settings,
+} from "../../shared/settings.ts";
+
+/**
+ * How the primary stack learns the replica stack's outputs. `cloudformation` (deploys) reads
+ * them with `${cf(<replicaRegion>):<replicaStack>.<Output>}`; `offline` (only `npm run package`
+ * and the tests: no credentials, no network) uses placeholders that must never be deployed.
+ */
+export type ReplicaLookup = "cloudformation" | "offline";
+
+export interface StackInputs {
+  readonly stage: string;
+  readonly primaryRegion: string;
+  readonly replicaRegion: string;
+  readonly categories: readonly string[];
+  readonly alertEmails: readonly string[];
+  readonly bucketEncryption: BucketEncryption;
+  readonly replicationTimeControl: boolean;
+  readonly replicaLookup: ReplicaLookup;
+}
+
+export const PARAMETER_NAMES = [
+  "primaryRegion",
+  "replicaRegion",
+  "categories",
+  "alertEmails",
+  "bucketEncryption",
+  "replicationTimeControl",
+  "replicaLookup",
+] as const;
+type ParameterName = (typeof PARAMETER_NAMES)[number];
+
+/** The CLI options Serverless hands to a `${file(...)}` function. */
+export interface CliOptions {
+  readonly stage?: string | null;
+  readonly region?: string | null;
+  readonly param?: string | readonly string[] | null;
+}
+
+// A pragmatic address check: something@domain.tld, no spaces or commas.
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+/**
+ * The primary stack deploys to `--region` (the primary region); the replica stack deploys to
+ * `--param replicaRegion` and learns the primary region from `--param primaryRegion`.
+ */
+export function readInputs(options: CliOptions, stack: "primary" | "replica"): StackInputs {
+  const params = readParams(options.param);
+  const { defaults } = settings;
+  const replicaRegion = params.replicaRegion ?? defaults.replicaRegion;
+  const region = options.region ?? undefined;
+  if (stack === "replica" && region !== undefined && region !== replicaRegion) {
+    throw new ConfigurationError(
+      "--region",
+      `the replica stack deploys to --param replicaRegion (${replicaRegion}); pass that instead`,
+      region,
+    );
+  }
+  if (stack === "primary" && region !== undefined && params.primaryRegion !== undefined) {
+    if (region !== params.primaryRegion) {
+      throw new ConfigurationError("--param primaryRegion", `differs from --region ${region}`);
+    }
+  }
+  const inputs: StackInputs = {
+    stage: options.stage ?? defaults.stage,
+    primaryRegion:
+      (stack === "primary" ? region : undefined) ?? params.primaryRegion ?? defaults.primaryRegion,
+    replicaRegion,
+    categories:
+      params.categories === undefined
+        ? settings.categories
+        : parseCategories(params.categories, "--param categories"),
+    alertEmails: parseEmails(params.alertEmails ?? ""),
+    bucketEncryption: parseEncryption(params.bucketEncryption ?? defaults.bucketEncryption),
+    replicationTimeControl: parseBoolean(
+      "--param replicationTimeControl",
+      params.replicationTimeControl ?? String(defaults.replicationTimeControl),
+    ),
+    replicaLookup: parseLookup(params.replicaLookup ?? "cloudformation"),
+  };
+  // Validates stage, regions and every bucket name's length before anything is generated.
+  namesFor(inputs);
+  return inputs;
+}
+
+/** Names with the account id left as `${AWS::AccountId}`, for use inside `Fn::Sub`. */
+export function namesFor(inputs: StackInputs): ResourceNames {
+  return resourceNames(inputs.stage, {
+    accountId: CLOUDFORMATION_ACCOUNT_ID,
+    primaryRegion: inputs.primaryRegion,
+    replicaRegion: inputs.replicaRegion,
+    categories: inputs.categories,
+  });
+}
+
+function readParams(param: CliOptions["param"]): Partial<Record<ParameterName, string>> {
+  const items = param === undefined || param === null ? [] : [param].flat();
+  const params: Partial<Record<ParameterName, string>> = {};
+  for (const item of items) {
+    const separator = item.indexOf("=");
+    const name = item.slice(0, separator);
+    if (separator < 1 || !(PARAMETER_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigurationError(
+        "--param",
+        `must be name=value with name one of ${PARAMETER_NAMES.join(", ")}`,
+        item,
+      );
+    }
+    params[name as ParameterName] = item.slice(separator + 1).trim();
+  }
+  return params;
+}
+
+function parseEmails(list: string): string[] {
+  const emails = list
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "" && item !== "none");
+  for (const email of emails) {
+    if (!EMAIL.test(email)) {
+      throw new ConfigurationError("--param alertEmails", "must be e-mail addresses", email);
+    }
+  }
+  return [...new Set(emails)];
+}
+
+function parseEncryption(value: string): BucketEncryption {
+  if (value === "SSE-S3" || value === "SSE-KMS") return value;
+  throw new ConfigurationError("--param bucketEncryption", "must be SSE-S3 or SSE-KMS", value);
+}
+
+function parseBoolean(variable: string, value: string): boolean {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new ConfigurationError(variable, "must be true or false", value);
+}
+
+function parseLookup(value: string): ReplicaLookup {
+  if (value === "cloudformation" || value === "offline") return value;
+  throw new ConfigurationError("--param replicaLookup", "must be cloudformation or offline", value);
+}

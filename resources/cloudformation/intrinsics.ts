@@ -1,0 +1,59 @@
+/** Small builders for CloudFormation JSON, so the stack modules read like the template. */
+
+export type Value = unknown;
+export interface Resource {
+  readonly Type: string;
+  readonly Properties?: Record<string, Value>;
+  readonly DependsOn?: string | readonly string[];
+  readonly DeletionPolicy?: "Retain" | "Delete";
+  readonly UpdateReplacePolicy?: "Retain" | "Delete";
+  readonly Metadata?: Record<string, Value>;
+}
+export interface Output {
+  readonly Description: string;
+  readonly Value: Value;
+}
+export type Resources = Record<string, Resource>;
+export type Outputs = Record<string, Output>;
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Principal?: Value;
+  readonly Action: string | readonly string[];
+  readonly Resource: Value;
+  readonly Condition?: Record<string, Value>;
+}
+
+export const sub = (text: string) => ({ "Fn::Sub": text });
+export const ref = (logicalId: string) => ({ Ref: logicalId });
+export const getAtt = (logicalId: string, attribute: string) => ({
+  "Fn::GetAtt": [logicalId, attribute],
+});
+
+export const policyDocument = (statements: readonly PolicyStatement[]) => ({
+  Version: "2012-10-17",
+  Statement: statements,
+});
+
+/** "media-archive" → "MediaArchive", for logical ids and output names. */
+export function pascalCase(text: string): string {
+  return text
+    .split(/[^a-zA-Z0-9]+/)
+    .filter((part) => part !== "")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+// ARNs are built from names (Fn::Sub) rather than with GetAtt where a GetAtt would make a
+// function role depend on the resource whose KMS key policy names that role: a cycle.
+export const s3BucketArn = (bucketName: string) => sub(`arn:\${AWS::Partition}:s3:::${bucketName}`);
+export const s3ObjectsArn = (bucketName: string) =>
+  sub(`arn:\${AWS::Partition}:s3:::${bucketName}/*`);
+export const sqsQueueArn = (queueName: string) =>
+  sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${queueName}`);
+export const snsTopicArn = (topicName: string) =>
+  sub(`arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${topicName}`);
+export const lambdaLogGroupName = (functionName: string) => `/aws/lambda/${functionName}`;
+export const logGroupArn = (logGroupName: string) =>
+  sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`);

@@ -1,0 +1,42 @@
+/**
+ * Entry points for `${file(./resources/cloudformation/osls.cjs):<name>}` in the two service
+ * files. osls calls each with the CLI options and a variable resolver.
+ */
+import type { FunctionKey } from "../../shared/settings.ts";
+import { type CliOptions, namesFor, readInputs } from "./inputs.ts";
+import { functionEnvironment, primaryStack, readReplicaFacts } from "./primary.ts";
+import { replicaStack } from "./replica.ts";
+
+export interface ResolverArguments {
+  readonly options: CliOptions;
+  readonly resolveVariable: (variable: string) => Promise<unknown>;
+}
+
+export async function primaryResources({ options, resolveVariable }: ResolverArguments) {
+  const inputs = readInputs(options, "primary");
+  const { replicaStack: stackName } = namesFor(inputs);
+  const replica = await readReplicaFacts(inputs, async (output) => {
+    // Resolved by osls at deploy time (DescribeStacks in the replica region); a missing stack
+    // or output resolves to null.
+    const value = await resolveVariable(`cf(${inputs.replicaRegion}):${stackName}.${output}, null`);
+    return typeof value === "string" ? value : null;
+  });
+  return primaryStack(inputs, replica);
+}
+
+export async function replicaResources({ options }: ResolverArguments) {
+  return replicaStack(readInputs(options, "replica"));
+}
+
+/** The replica stack's region (`--param replicaRegion=...`, default from settings.json). */
+export async function replicaRegion({ options }: ResolverArguments) {
+  return readInputs(options, "replica").replicaRegion;
+}
+
+const environment =
+  (fn: FunctionKey) =>
+  async ({ options }: ResolverArguments) =>
+    functionEnvironment(readInputs(options, "primary"), fn);
+
+export const checksumValidatorEnvironment = environment("checksum-validator");
+export const failureNotifierEnvironment = environment("failure-notifier");

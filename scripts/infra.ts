@@ -1,0 +1,98 @@
+/**
+ * npm run package | deploy | remove | lint:iac | guard
+ *
+ *   node scripts/infra.ts package  [--stage S] [--region R] [--param name=value ...] [--out DIR]
+ *   node scripts/infra.ts deploy   --stage S [--region R] [--param name=value ...] [--aws-profile P]
+ *   node scripts/infra.ts remove   --stage S [--region R] [--param name=value ...] [--aws-profile P]
+ *   node scripts/infra.ts lint     (package, then cfn-lint both templates)
+ *   node scripts/infra.ts guard    (package, then cfn-guard with the Control Tower rules)
+ *
+ * Parameters (`--param`): replicaRegion, categories, alertEmails, bucketEncryption,
+ * replicationTimeControl (see resources/cloudformation/inputs.ts).
+ */
+import { execFileSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import {
+  applySuppressions,
+  readSuppressions,
+  runGuard,
+  unusedSuppressions,
+} from "./infra/guard.ts";
+import { deployStacks, packageStacks, removeStacks, type StackOptions } from "./infra/stacks.ts";
+
+async function main(argv: readonly string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      stage: { type: "string" },
+      region: { type: "string" },
+      param: { type: "string", multiple: true },
+      "aws-profile": { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const options: StackOptions = {
+    ...(values.stage === undefined ? {} : { stage: values.stage }),
+    ...(values.region === undefined ? {} : { region: values.region }),
+    ...(values["aws-profile"] === undefined ? {} : { awsProfile: values["aws-profile"] }),
+    params: values.param ?? [],
+  };
+  // Default: .serverless/primary and .serverless/replica.
+  const out = values.out;
+  const command = positionals[0];
+  switch (command) {
+    case "package": {
+      const templates = await packageStacks(out, options);
+      console.log(`Templates:\n  ${templates.replica}\n  ${templates.primary}`);
+      return;
+    }
+    case "deploy":
+    case "remove":
+      if (options.stage === undefined) throw new Error(`${command} needs --stage <stage>`);
+      await (command === "deploy" ? deployStacks(options) : removeStacks(options));
+      return;
+    case "lint": {
+      const templates = await packageStacks(out, options, { quiet: true });
+      // cfn-lint: AWS's template linter (pip install cfn-lint); exits non-zero on any finding.
+      execFileSync("cfn-lint", [templates.replica, templates.primary], { stdio: "inherit" });
+      console.log("cfn-lint: no findings in either template");
+      return;
+    }
+    case "guard": {
+      const templates = await packageStacks(out, options, { quiet: true });
+      const suppressions = readSuppressions();
+      const params = Object.fromEntries(
+        (options.params ?? []).map((param) => param.split("=", 2) as [string, string]),
+      );
+      params.bucketEncryption ??= "SSE-S3";
+      let failed = false;
+      const used: string[] = [];
+      for (const template of [templates.replica, templates.primary]) {
+        const result = applySuppressions(await runGuard(template), suppressions, params);
+        used.push(...result.used);
+        for (const finding of result.unsuppressed) {
+          failed = true;
+          console.error(`${template}: ${finding.rule} fails for ${finding.resources.join(", ")}`);
+        }
+      }
+      for (const entry of unusedSuppressions(suppressions, params, used)) {
+        failed = true;
+        console.error(`resources/guard-suppressions.json: ${entry} matches no finding; remove it`);
+      }
+      if (failed) process.exitCode = 1;
+      else
+        console.log(
+          "cfn-guard: both templates pass (suppressions: resources/guard-suppressions.json)",
+        );
+      return;
+    }
+    default:
+      throw new Error(`usage: node scripts/infra.ts package|deploy|remove|lint|guard [options]`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

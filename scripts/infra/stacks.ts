@@ -1,0 +1,145 @@
+/**
+ * Runs osls for the two stacks: package (offline), deploy (replica first), remove (primary
+ * first). Used by scripts/infra.ts (npm run package|deploy|remove|lint:iac) and the infra tests.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export type Stack = "primary" | "replica";
+/** osls wants a service file at the root of its working directory. */
+const serviceDirs = (root: string): Record<Stack, string> => ({
+  primary: root,
+  replica: join(root, "resources/replica"),
+});
+export const TEMPLATE_FILE = "cloudformation-template-update-stack.json";
+
+export interface StackOptions {
+  readonly stage?: string;
+  /** The primary region (the replica region is `--param replicaRegion=...`). */
+  readonly region?: string;
+  /** `name=value` pairs passed as `--param`. */
+  readonly params?: readonly string[];
+  readonly awsProfile?: string;
+}
+
+const OSLS = join(ROOT, "node_modules/osls/bin/serverless.js");
+
+/** Runs osls with the current Node (24) in the stack's directory; rejects on a non-zero exit. */
+export function runOsls(
+  stack: Stack,
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; quiet?: boolean; root?: string } = {},
+): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [OSLS, ...args], {
+      cwd: serviceDirs(options.root ?? ROOT)[stack],
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!options.quiet) process.stderr.write(chunk);
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolvePromise(output);
+      else
+        reject(
+          new Error(`serverless ${args.join(" ")} (${stack} stack) exited ${code}\n${output}`),
+        );
+    });
+  });
+}
+
+/** CLI arguments common to both stacks; the replica learns the primary region as a param. */
+export function stackArgs(stack: Stack, options: StackOptions): string[] {
+  const args: string[] = [];
+  if (options.stage !== undefined) args.push("--stage", options.stage);
+  if (options.awsProfile !== undefined) args.push("--aws-profile", options.awsProfile);
+  const params = [...(options.params ?? [])];
+  if (options.region !== undefined) {
+    if (stack === "primary") args.push("--region", options.region);
+    else params.push(`primaryRegion=${options.region}`);
+  }
+  for (const param of params) args.push(`--param=${param}`);
+  return args;
+}
+
+/**
+ * Packages both stacks without credentials or network: the primary stack uses placeholders
+ * for the replica stack's outputs (`replicaLookup=offline`). Such a package is for linting and
+ * tests only; `deploy` packages again with the real outputs.
+ *
+ * osls and serverless-esbuild write into the service directory (.serverless, .esbuild) before
+ * copying to `--package`, so two packagings of one checkout at once would trample each other:
+ * each packaging runs in its own temporary copy of the service files.
+ */
+export async function packageStacks(
+  outDir: string = join(ROOT, ".serverless"),
+  options: StackOptions = {},
+  run: { quiet?: boolean } = {},
+): Promise<Record<Stack, string>> {
+  const offline = { ...options, params: [...(options.params ?? []), "replicaLookup=offline"] };
+  const env = {
+    // Nothing here needs AWS; make sure nothing tries.
+    AWS_ACCESS_KEY_ID: "",
+    AWS_SECRET_ACCESS_KEY: "",
+    AWS_SESSION_TOKEN: "",
+    AWS_PROFILE: "",
+    AWS_EC2_METADATA_DISABLED: "true",
+  };
+  const dirs = { primary: join(outDir, "primary"), replica: join(outDir, "replica") };
+  const workspace = createWorkspace();
+  try {
+    await Promise.all(
+      (["replica", "primary"] as const).map((stack) =>
+        runOsls(stack, ["package", ...stackArgs(stack, offline), "--package", dirs[stack]], {
+          env,
+          quiet: run.quiet ?? false,
+          root: workspace,
+        }),
+      ),
+    );
+  } finally {
+    rmSync(workspace, { recursive: true, force: true });
+  }
+  return {
+    primary: join(dirs.primary, TEMPLATE_FILE),
+    replica: join(dirs.replica, TEMPLATE_FILE),
+  };
+}
+
+/** A temporary service directory: copies of the service files, links to the code. */
+function createWorkspace(): string {
+  const workspace = mkdtempSync(join(tmpdir(), "backup-validator-package-"));
+  cpSync(join(ROOT, "serverless.yml"), join(workspace, "serverless.yml"));
+  cpSync(join(ROOT, "resources"), join(workspace, "resources"), {
+    recursive: true,
+    filter: (source) => basename(source) !== ".serverless",
+  });
+  for (const linked of ["package.json", "tsconfig.json", "node_modules", "functions", "shared"]) {
+    symlinkSync(join(ROOT, linked), join(workspace, linked));
+  }
+  return workspace;
+}
+
+/** Replica stack first: the primary stack reads its outputs and replicates into its buckets. */
+export async function deployStacks(options: StackOptions): Promise<void> {
+  await runOsls("replica", ["deploy", ...stackArgs("replica", options)]);
+  await runOsls("primary", ["deploy", ...stackArgs("primary", options)]);
+}
+
+/** Primary stack first (it replicates into the replica's buckets). Data buckets are retained. */
+export async function removeStacks(options: StackOptions): Promise<void> {
+  // Removing needs no replica outputs, and must work when the replica stack is already gone.
+  const offline = { ...options, params: [...(options.params ?? []), "replicaLookup=offline"] };
+  await runOsls("primary", ["remove", ...stackArgs("primary", offline)]);
+  await runOsls("replica", ["remove", ...stackArgs("replica", offline)]);
+}
