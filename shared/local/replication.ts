@@ -11,18 +11,16 @@
  */
 import {
   type ChecksumAlgorithm,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   PutObjectCommand,
   type S3Client,
-  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import type { MessageSpyReader } from "fauxqs";
 import { parseMd5Etag } from "../integrity/compare.ts";
+import { multipartUpload } from "./multipart.ts";
 import { type UploadWatcher, watchUploads } from "./upload-watcher.ts";
 
 /** What happens to one object's replica. */
@@ -94,40 +92,11 @@ export async function replicate(
     return;
   }
   const sizes = await partSizes(s3, bucket, key, parts);
-  const { UploadId } = await s3.send(
-    new CreateMultipartUploadCommand({ ...common, ChecksumAlgorithm: algorithm }),
-  );
-  const uploaded = [];
-  let offset = 0;
-  for (const [index, size] of sizes.entries()) {
-    const part = await s3.send(
-      new UploadPartCommand({
-        Bucket: replicaBucket,
-        Key: key,
-        UploadId,
-        PartNumber: index + 1,
-        Body: body.subarray(offset, offset + size),
-        ChecksumAlgorithm: algorithm,
-      }),
-    );
-    offset += size;
-    uploaded.push({
-      PartNumber: index + 1,
-      ETag: part.ETag,
-      ChecksumCRC32: part.ChecksumCRC32,
-      ChecksumCRC32C: part.ChecksumCRC32C,
-      ChecksumSHA1: part.ChecksumSHA1,
-      ChecksumSHA256: part.ChecksumSHA256,
-    });
-  }
-  await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: replicaBucket,
-      Key: key,
-      UploadId,
-      MultipartUpload: { Parts: uploaded },
-    }),
-  );
+  await multipartUpload(s3, replicaBucket, key, body, sizes, {
+    checksumAlgorithm: algorithm,
+    contentType: head.ContentType,
+    metadata: head.Metadata,
+  });
 }
 
 async function partSizes(

@@ -138,10 +138,14 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     for (const object of planned) {
       const body = deterministicBytes(object.size, object.key.length);
       if (object.plan === "multipart") {
-        await multipartUpload(stack.clients.s3, object.bucket, object.key, body, [
-          MIN_PART_SIZE,
-          object.size - MIN_PART_SIZE,
-        ]);
+        await multipartUpload(
+          stack.clients.s3,
+          object.bucket,
+          object.key,
+          body,
+          [MIN_PART_SIZE, object.size - MIN_PART_SIZE],
+          { checksumAlgorithm: "CRC32" },
+        );
       } else {
         await stack.clients.s3.send(
           new PutObjectCommand({

@@ -12,6 +12,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import {
   bucketPairsFor,
+  type FunctionKey,
   queueSettingsFor,
   type ResourceNames,
   resourceNames,
@@ -207,32 +208,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const onError = (error: unknown, where: string) =>
       options.log(`! ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
-    const eventSources: EventSource[] = [
+    // Each function polls its queue as its event source mapping would, with the deployed batch
+    // size; the batching window is the deployed one, capped by the local timings.
+    const consume = (queue: QueuePair, functionKey: FunctionKey, handler: SqsHandler) =>
       startEventSource({
         sqs,
-        queueUrl: queues.validation.url,
-        queueArn: queues.validation.arn,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
         region: names.primaryRegion,
-        functionName: names.functions["checksum-validator"],
-        handler: validator,
-        batchSize: settings.functions["checksum-validator"].batchSize,
-        batchingWindowMs: timings.batchingWindowMs,
-        onInvoke: options.onInvoke,
-      }),
-      startEventSource({
-        sqs,
-        queueUrl: queues.failure.url,
-        queueArn: queues.failure.arn,
-        region: names.primaryRegion,
-        functionName: names.functions["failure-notifier"],
-        handler: notifier,
-        batchSize: settings.functions["failure-notifier"].batchSize,
+        functionName: names.functions[functionKey],
+        handler,
+        batchSize: settings.functions[functionKey].batchSize,
         batchingWindowMs: Math.min(
           timings.batchingWindowMs,
-          settings.functions["failure-notifier"].maximumBatchingWindowSeconds * 1000,
+          settings.functions[functionKey].maximumBatchingWindowSeconds * 1000,
         ),
         onInvoke: options.onInvoke,
-      }),
+      });
+    const eventSources: EventSource[] = [
+      consume(queues.validation, "checksum-validator", validator),
+      consume(queues.failure, "failure-notifier", notifier),
     ];
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));

@@ -79,7 +79,10 @@ describe("checksum-validator on real objects", () => {
     await emulator.put(PRIMARY, "single.txt", "hello, replica");
     await emulator.put(REPLICA, "single.txt", "hello, replica");
 
-    const response = await handler(sqsEvent(sqsRecord(uploadEvent("single.txt"))), lambdaContext("checksum-validator"));
+    const response = await handler(
+      sqsEvent(sqsRecord(uploadEvent("single.txt"))),
+      lambdaContext("checksum-validator"),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     expect(await reports()).toEqual([]);
@@ -89,8 +92,12 @@ describe("checksum-validator on real objects", () => {
   it("MATCH for multipart uploads with the same part layout", async () => {
     const handler = await loadHandler();
     const body = content(MIN_PART_SIZE + 1024);
-    await multipartUpload(emulator.s3, PRIMARY, "multipart-same.bin", body, [MIN_PART_SIZE, 1024]);
-    await multipartUpload(emulator.s3, REPLICA, "multipart-same.bin", body, [MIN_PART_SIZE, 1024]);
+    await multipartUpload(emulator.s3, PRIMARY, "multipart-same.bin", body, [MIN_PART_SIZE, 1024], {
+      checksumAlgorithm: "CRC32",
+    });
+    await multipartUpload(emulator.s3, REPLICA, "multipart-same.bin", body, [MIN_PART_SIZE, 1024], {
+      checksumAlgorithm: "CRC32",
+    });
 
     const response = await handler(
       sqsEvent(sqsRecord(uploadEvent("multipart-same.bin"))),
@@ -104,19 +111,30 @@ describe("checksum-validator on real objects", () => {
   it("UNVERIFIABLE, not MISMATCH, for the same bytes with another part layout", async () => {
     const handler = await loadHandler();
     const body = content(2 * MIN_PART_SIZE + 10);
-    await multipartUpload(emulator.s3, PRIMARY, "relaid.bin", body, [
-      MIN_PART_SIZE,
-      MIN_PART_SIZE + 10,
-    ]);
-    await multipartUpload(emulator.s3, REPLICA, "relaid.bin", body, [
-      MIN_PART_SIZE,
-      MIN_PART_SIZE,
-      10,
-    ]);
-    await multipartUpload(emulator.s3, PRIMARY, "multi-vs-single.bin", body, [
-      MIN_PART_SIZE,
-      MIN_PART_SIZE + 10,
-    ]);
+    await multipartUpload(
+      emulator.s3,
+      PRIMARY,
+      "relaid.bin",
+      body,
+      [MIN_PART_SIZE, MIN_PART_SIZE + 10],
+      { checksumAlgorithm: "CRC32" },
+    );
+    await multipartUpload(
+      emulator.s3,
+      REPLICA,
+      "relaid.bin",
+      body,
+      [MIN_PART_SIZE, MIN_PART_SIZE, 10],
+      { checksumAlgorithm: "CRC32" },
+    );
+    await multipartUpload(
+      emulator.s3,
+      PRIMARY,
+      "multi-vs-single.bin",
+      body,
+      [MIN_PART_SIZE, MIN_PART_SIZE + 10],
+      { checksumAlgorithm: "CRC32" },
+    );
     await emulator.put(REPLICA, "multi-vs-single.bin", body);
 
     const response = await handler(
@@ -172,7 +190,10 @@ describe("checksum-validator on real objects", () => {
     const handler = await loadHandler();
     await emulator.put(PRIMARY, "late.txt", "arrives late");
 
-    const first = await handler(sqsEvent(sqsRecord(uploadEvent("late.txt"))), lambdaContext("checksum-validator"));
+    const first = await handler(
+      sqsEvent(sqsRecord(uploadEvent("late.txt"))),
+      lambdaContext("checksum-validator"),
+    );
     expect(first.batchItemFailures).toEqual([]);
     const [pending, ...more] = await pendingChecks();
     expect(more).toEqual([]);
@@ -182,7 +203,10 @@ describe("checksum-validator on real objects", () => {
     });
 
     await emulator.put(REPLICA, "late.txt", "arrives late");
-    const second = await handler(sqsEvent(sqsRecord(pending?.Body)), lambdaContext("checksum-validator"));
+    const second = await handler(
+      sqsEvent(sqsRecord(pending?.Body)),
+      lambdaContext("checksum-validator"),
+    );
 
     expect(second.batchItemFailures).toEqual([]);
     expect(await pendingChecks()).toEqual([]);
@@ -193,11 +217,17 @@ describe("checksum-validator on real objects", () => {
     const handler = await loadHandler();
     await emulator.put(PRIMARY, "never.txt", "never replicated");
 
-    await handler(sqsEvent(sqsRecord(uploadEvent("never.txt"))), lambdaContext("checksum-validator"));
+    await handler(
+      sqsEvent(sqsRecord(uploadEvent("never.txt"))),
+      lambdaContext("checksum-validator"),
+    );
     const [pending] = await pendingChecks();
     // LastModified has one-second precision: wait until the object is surely past the deadline.
     await new Promise((resolve) => setTimeout(resolve, (DEADLINE_SECONDS + 1.2) * 1000));
-    const response = await handler(sqsEvent(sqsRecord(pending?.Body)), lambdaContext("checksum-validator"));
+    const response = await handler(
+      sqsEvent(sqsRecord(pending?.Body)),
+      lambdaContext("checksum-validator"),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     const [report] = await reports();
