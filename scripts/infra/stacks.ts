@@ -84,10 +84,11 @@ export function stackArgs(stack: Stack, options: StackOptions): string[] {
 export async function packageStacks(
   outDir: string = join(ROOT, ".serverless"),
   options: StackOptions = {},
-  run: { quiet?: boolean } = {},
+  run: PackageRun = {},
 ): Promise<Record<Stack, string>> {
-  const offline = { ...options, params: [...(options.params ?? []), "replicaLookup=offline"] };
-  const env = {
+  const offline = run.lookup === undefined;
+  const params = [...(options.params ?? []), ...(offline ? ["replicaLookup=offline"] : [])];
+  const env = run.lookup?.env ?? {
     // Nothing here needs AWS; make sure nothing tries.
     AWS_ACCESS_KEY_ID: "",
     AWS_SECRET_ACCESS_KEY: "",
@@ -95,16 +96,21 @@ export async function packageStacks(
     AWS_PROFILE: "",
     AWS_EC2_METADATA_DISABLED: "true",
   };
+  const stacks: Stack[] = run.lookup === undefined ? ["replica", "primary"] : ["primary"];
   const dirs = { primary: join(outDir, "primary"), replica: join(outDir, "replica") };
   const workspace = createWorkspace();
   try {
     await Promise.all(
-      (["replica", "primary"] as const).map((stack) =>
-        runOsls(stack, ["package", ...stackArgs(stack, offline), "--package", dirs[stack]], {
-          env,
-          quiet: run.quiet ?? false,
-          root: workspace,
-        }),
+      stacks.map((stack) =>
+        runOsls(
+          stack,
+          ["package", ...stackArgs(stack, { ...options, params }), "--package", dirs[stack]],
+          {
+            env,
+            quiet: run.quiet ?? false,
+            root: workspace,
+          },
+        ),
       ),
     );
   } finally {
@@ -114,6 +120,15 @@ export async function packageStacks(
     primary: join(dirs.primary, TEMPLATE_FILE),
     replica: join(dirs.replica, TEMPLATE_FILE),
   };
+}
+
+export interface PackageRun {
+  readonly quiet?: boolean;
+  /**
+   * Package the primary stack only, reading the replica stack's outputs from CloudFormation
+   * (as a deploy does) with this environment. Tests point it at a fake endpoint.
+   */
+  readonly lookup?: { readonly env: NodeJS.ProcessEnv };
 }
 
 /** A temporary service directory: copies of the service files, links to the code. */
