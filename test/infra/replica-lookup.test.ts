@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packageStacks } from "../../scripts/infra/stacks.ts";
 import { resourceNames } from "../../shared/settings.ts";
-import { ACCOUNT_ID, type Template } from "./packaged.ts";
+import { ACCOUNT_ID, resource, type Template } from "./packaged.ts";
 
 const REPLICA_KEY_ARN = `arn:aws:kms:us-west-2:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const replicaOutputs: Record<string, string> = {
@@ -90,8 +90,8 @@ describe("primary stack packaged as a deploy does", () => {
 
     // Assess
     const template: Template = JSON.parse(readFileSync(primary, "utf8"));
-    const [rule] =
-      template.Resources.PrimaryBucketDocuments?.Properties.ReplicationConfiguration.Rules;
+    const [rule] = resource(template, "PrimaryBucketDocuments").Properties.ReplicationConfiguration
+      .Rules;
     expect(rule.Destination.EncryptionConfiguration).toEqual({ ReplicaKmsKeyID: REPLICA_KEY_ARN });
     expect(requests).toContain("DescribeStacks backup-validator-replica-dev");
   }, 120_000);
