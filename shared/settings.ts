@@ -98,7 +98,8 @@ const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
 
 export const settings: Settings = checkSettings(raw as Settings);
 
-function checkSettings(candidate: Settings): Settings {
+/** Validates settings.json at load: categories, and each queue's visibility timeout. */
+export function checkSettings(candidate: Settings): Settings {
   for (const category of candidate.categories) checkCategory(category, "settings.json categories");
   for (const [key, queue] of Object.entries(candidate.queues)) {
     if (typeof queue !== "object") continue;
@@ -205,11 +206,11 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
   }
   const primaryRegion = checkRegion(
     "primaryRegion",
-    options.primaryRegion ?? defaults().primaryRegion,
+    options.primaryRegion ?? settings.defaults.primaryRegion,
   );
   const replicaRegion = checkRegion(
     "replicaRegion",
-    options.replicaRegion ?? defaults().replicaRegion,
+    options.replicaRegion ?? settings.defaults.replicaRegion,
   );
   if (primaryRegion === replicaRegion) {
     throw new ConfigurationError(
@@ -283,10 +284,6 @@ export function queueSettingsFor(stage: string, options: NameOptions = {}) {
     validation: queue("validation", names.validationQueue, names.validationDlq),
     failure: queue("failure", names.failureQueue, names.failureDlq),
   };
-}
-
-function defaults() {
-  return settings.defaults;
 }
 
 function checkRegion(variable: string, region: string): string {

@@ -6,6 +6,7 @@ import { ConfigurationError } from "../../shared/errors.ts";
 import {
   bucketPairsFor,
   CLOUDFORMATION_ACCOUNT_ID,
+  checkSettings,
   LOCAL_ACCOUNT_ID,
   minimumVisibilityTimeout,
   parseCategories,
@@ -23,6 +24,27 @@ describe("resources/settings.json", () => {
         minimumVisibilityTimeout(settings.functions[queue.consumer]),
       );
     }
+  });
+
+  it("refuses a visibility timeout below 6 x the consumer's timeout + window", () => {
+    // Prepare: the validator's timeout raised without touching its queue
+    const functions = {
+      ...settings.functions,
+      "checksum-validator": { ...settings.functions["checksum-validator"], timeoutSeconds: 120 },
+    };
+
+    // Act + Assess
+    expect(() => checkSettings({ ...settings, functions })).toThrow(
+      /queues\.validation\.visibilityTimeoutSeconds: must be at least 6 x checksum-validator timeout \+ batching window = 725/,
+    );
+  });
+
+  it("refuses a queue whose consumer is not a function", () => {
+    const queues = {
+      ...settings.queues,
+      failure: { ...settings.queues.failure, consumer: "nobody" as "failure-notifier" },
+    };
+    expect(() => checkSettings({ ...settings, queues })).toThrow(/queues\.failure\.consumer/);
   });
 
   it("keeps the decided defaults", () => {
