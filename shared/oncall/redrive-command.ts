@@ -129,8 +129,11 @@ export async function redriveMain(argv: readonly string[], io: CliIo): Promise<n
         try {
           outcome = await runMoveTask(sqs, {
             sourceArn: from.arn ?? requireOutput(deployment.outputs, `${capital(choice)}DlqArn`),
-            // Without a destination SQS returns each message to the queue it came from.
-            ...(destination.kind === "arn" ? { destinationArn: destination.arn } : {}),
+            // The destination is always named: the validation DLQ is also the EventBridge
+            // rule target's DLQ, and messages EventBridge put there directly have no source
+            // queue for SQS to return them to.
+            // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html
+            ...destinationArnOf(destination),
             ...(rate === undefined ? {} : { maxPerSecond: rate }),
             pollMs: POLL_MS,
             sleep: io.sleep,
@@ -309,4 +312,9 @@ function reportManual(
   );
   io.stdout.write(`${lines.join("\n")}\n`);
   return ok ? EXIT.ok : EXIT.problem;
+}
+
+function destinationArnOf(destination: Destination): { destinationArn?: string } {
+  if (destination.kind === "arn") return { destinationArn: destination.arn };
+  return destination.queue.arn ? { destinationArn: destination.queue.arn } : {};
 }

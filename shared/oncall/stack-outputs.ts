@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-cloudformation";
 import { type BucketPairs, parseBucketPairs } from "../config/bucket-pairs.ts";
 import { describeError } from "../errors.ts";
+import { renderName, settings } from "../settings.ts";
 import { EnvironmentError, explainAwsError } from "./errors.ts";
 
 /** The primary stack's Outputs the on-call commands read (names fixed in the contract). */
@@ -33,11 +34,12 @@ export interface StackOutputs {
   readonly values: Readonly<Record<string, string>>;
 }
 
-export const SERVICE_NAME = "backup-validator";
+export const SERVICE_NAME = settings.service;
 
 /** Serverless names the stack `${service}-${stage}`. */
+/** The primary stack's name, from the same pattern the stacks are deployed with. */
 export function stackNameFor(stage: string): string {
-  return `${SERVICE_NAME}-${stage}`;
+  return renderName(settings.names.primaryStack, { service: settings.service, stage });
 }
 
 export function requireOutput(outputs: StackOutputs, name: OutputName): string {

@@ -22,6 +22,7 @@ const ACCOUNT = "123456789012";
 const arn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
 const url = (name: string) => `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/${name}`;
 const DLQ_ARN = arn("backup-validator-prod-validation-dlq");
+const QUEUE_ARN = arn("backup-validator-prod-validation");
 const OTHER_ARN = arn("quarantine");
 
 const sqs = new SQSClient({ region: "us-east-1" });
@@ -45,7 +46,7 @@ beforeAll(async () => {
         {
           Outputs: [
             ["ValidationQueueUrl", url("backup-validator-prod-validation")],
-            ["ValidationQueueArn", arn("backup-validator-prod-validation")],
+            ["ValidationQueueArn", QUEUE_ARN],
             ["ValidationDlqUrl", url("backup-validator-prod-validation-dlq")],
             ["ValidationDlqArn", DLQ_ARN],
             ["FailureQueueUrl", url("backup-validator-prod-failure")],
@@ -111,9 +112,10 @@ describe("npm run redrive (SQS move task, mocked)", () => {
     // Assess
     expect(await exitCode).toBe(0);
     expect(sqsMock).toHaveReceivedCommandTimes(StartMessageMoveTaskCommand, 1);
-    // No DestinationArn: SQS returns each message to the queue it was dead-lettered from.
+    // The source queue is named explicitly: events EventBridge dead-lettered directly have none.
     expect(sqsMock.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input).toEqual({
       SourceArn: DLQ_ARN,
+      DestinationArn: QUEUE_ARN,
     });
     expect(sleep).toHaveBeenCalledWith(2000);
     expect(stderr()).toContain("Moving to validation queue: 15/40");
