@@ -410,24 +410,28 @@ function scenarioIo(stack: LocalStack, log: (line: string) => void): CliIo {
 }
 
 export function renderSummary(result: ScenarioResult): string {
-  const lines = [
+  const row = (label: string, value: string | number) => `  ${label.padEnd(30)}${value}`;
+  const counts = (values: Readonly<Record<string, number>>) =>
+    Object.entries(values)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(", ");
+  return [
     "",
     "Summary",
-    `  objects uploaded    ${result.objects.length}`,
-    `  verdicts            ${Object.entries(result.verdictCounts)
-      .map(([verdict, count]) => `${verdict} ${count}`)
-      .join(", ")}`,
-    `  dead-lettered, then redriven  ${result.objects.filter((object) => object.deadLettered).length}`,
-    `  alerts written      ${result.alertFiles.length}`,
+    row("objects uploaded", result.objects.length),
+    row("verdicts", counts(result.verdictCounts)),
+    row(
+      "dead-lettered, then redriven",
+      result.objects.filter((object) => object.deadLettered).length,
+    ),
+    row("alerts written", result.alertFiles.length),
     ...result.alertFiles.map((file) => `    ${file}`),
-    `  messages left       ${Object.entries(result.queueDepths)
-      .map(([queue, depth]) => `${queue} ${depth}`)
-      .join(", ")}`,
-    `  elapsed             ${(result.elapsedMs / 1000).toFixed(1)} s`,
-    result.ok
-      ? "  result              OK: every object reached its expected outcome; no message was lost"
-      : "  result              FAILED",
+    row("messages left", counts(result.queueDepths)),
+    row("elapsed", `${(result.elapsedMs / 1000).toFixed(1)} s`),
+    row(
+      "result",
+      result.ok ? "OK: every object reached its expected outcome; no message was lost" : "FAILED",
+    ),
     ...result.problems.map((problem) => `    - ${problem}`),
-  ];
-  return lines.join("\n");
+  ].join("\n");
 }

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { runScenario, type ScenarioResult } from "../../shared/local/scenario.ts";
+import { renderSummary, runScenario, type ScenarioResult } from "../../shared/local/scenario.ts";
 
 let directory: string;
 let result: ScenarioResult;
@@ -84,4 +84,12 @@ it("shows its progress: the outage, the real redrive command and the summary's i
     /\$ npm run redrive -- --stage local --queue validation --yes --endpoint http:\/\/127\.0\.0\.1:\d+/,
   );
   expect(output).toMatch(/Moved 1 from the validation DLQ to the validation queue/);
+});
+
+it("ends with a summary of objects, verdicts, alerts, queues and time", () => {
+  const summary = renderSummary(result);
+  expect(summary).toMatch(/objects uploaded\s+6\n/);
+  expect(summary).toMatch(/verdicts\s+MALFORMED_EVENT 1, MATCH 4, MISMATCH 1, REPLICATION_OVERDUE 1/);
+  expect(summary).toMatch(/messages left\s+validation 0, validationDlq 0, failure 0, failureDlq 0/);
+  expect(summary).toContain("OK: every object reached its expected outcome; no message was lost");
 });
