@@ -89,7 +89,9 @@ it("shows its progress: the outage, the real redrive command and the summary's i
 it("ends with a summary of objects, verdicts, alerts, queues and time", () => {
   const summary = renderSummary(result);
   expect(summary).toMatch(/objects uploaded\s+6\n/);
-  expect(summary).toMatch(/verdicts\s+MALFORMED_EVENT 1, MATCH 4, MISMATCH 1, REPLICATION_OVERDUE 1/);
+  expect(summary).toMatch(
+    /verdicts\s+MALFORMED_EVENT 1, MATCH 4, MISMATCH 1, REPLICATION_OVERDUE 1/,
+  );
   expect(summary).toMatch(/messages left\s+validation 0, validationDlq 0, failure 0, failureDlq 0/);
   expect(summary).toContain("OK: every object reached its expected outcome; no message was lost");
 });

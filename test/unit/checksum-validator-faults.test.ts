@@ -89,7 +89,10 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     s3.on(HeadObjectCommand, { Bucket: PRIMARY }).resolves(head({ ReplicationStatus: "FAILED" }));
     s3.on(HeadObjectCommand, { Bucket: REPLICA }).rejects(notFound());
     // Act
-    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
+    const response = await handler(
+      sqsEvent(sqsRecord(objectEvent())),
+      lambdaContext("checksum-validator"),
+    );
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const [report] = reportsSent();
@@ -121,7 +124,10 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     s3.on(HeadObjectCommand, { Bucket: PRIMARY }).resolves(head({ ReplicationStatus: "PENDING" }));
     s3.on(HeadObjectCommand, { Bucket: REPLICA }).resolves(head({ ReplicationStatus: "REPLICA" }));
 
-    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
+    const response = await handler(
+      sqsEvent(sqsRecord(objectEvent())),
+      lambdaContext("checksum-validator"),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     expect(reportsSent()).toEqual([]);
@@ -239,7 +245,10 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     expect(reportsSent().map((report) => report.verdict)).toEqual(["UNMAPPED_BUCKET"]);
     s3.reset();
     s3.on(HeadObjectCommand).resolves(head({ VersionId: "v-42" }));
-    await handler(sqsEvent(sqsRecord(objectEvent("a.txt", "v-42"))), lambdaContext("checksum-validator"));
+    await handler(
+      sqsEvent(sqsRecord(objectEvent("a.txt", "v-42"))),
+      lambdaContext("checksum-validator"),
+    );
     expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, {
       Bucket: PRIMARY,
       Key: "a.txt",
@@ -306,7 +315,10 @@ describe("checksum-validator faults", () => {
     const broken = sqsRecord(objectEvent("broken.txt"));
     const denied = sqsRecord(objectEvent("denied.txt"));
 
-    const response = await handler(sqsEvent(good, throttled, broken, denied), lambdaContext("checksum-validator"));
+    const response = await handler(
+      sqsEvent(good, throttled, broken, denied),
+      lambdaContext("checksum-validator"),
+    );
 
     expect(response.batchItemFailures).toEqual([
       { itemIdentifier: throttled.messageId },
@@ -408,7 +420,10 @@ describe("checksum-validator input handling", () => {
   it("acknowledges a source that no longer exists without reporting it", async () => {
     s3.on(HeadObjectCommand).rejects(notFound());
 
-    const response = await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
+    const response = await handler(
+      sqsEvent(sqsRecord(objectEvent())),
+      lambdaContext("checksum-validator"),
+    );
 
     expect(response.batchItemFailures).toEqual([]);
     expect(sqs.commandCalls(SendMessageCommand)).toEqual([]);
