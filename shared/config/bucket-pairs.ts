@@ -54,7 +54,10 @@ function readPairValue(
   if (typeof value === "string") return { replicaBucket: value, category: primaryBucket };
   if (value !== null && typeof value === "object") {
     const { replica, category } = value as Record<string, unknown>;
-    if (typeof replica === "string" && (category === undefined || typeof category === "string")) {
+    if (
+      typeof replica === "string" &&
+      (category === undefined || (typeof category === "string" && category.trim() !== ""))
+    ) {
       return { replicaBucket: replica, category: category ?? primaryBucket };
     }
   }

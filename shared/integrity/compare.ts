@@ -63,7 +63,7 @@ export function compareObjects(primary: ObjectState, replica: ObjectState): Comp
 interface ParsedChecksum {
   readonly algorithm: ChecksumAlgorithm;
   readonly value: string;
-  /** Part count for composite checksums (`base64-N`), undefined for full-object ones. */
+  /** Part count for composite checksums (`base64-N`; NaN if not shown), undefined for full-object ones. */
   readonly parts?: number;
 }
 
@@ -78,11 +78,9 @@ function parseChecksums(state: ObjectState): ParsedChecksum[] {
     const composite = /^(.+)-(\d+)$/.exec(value);
     const isComposite =
       algorithm !== "CRC64NVME" && (state.checksumType === "COMPOSITE" || composite !== null);
-    parsed.push(
-      isComposite && composite
-        ? { algorithm, value, parts: Number(composite[2]) }
-        : { algorithm, value },
-    );
+    // A composite checksum whose part count is not shown can match nothing: part count unknown.
+    const parts = composite ? Number(composite[2]) : Number.NaN;
+    parsed.push(isComposite ? { algorithm, value, parts } : { algorithm, value });
   }
   return parsed;
 }
@@ -139,7 +137,10 @@ function checksumEvidence(
 }
 
 function shape(checksum: ParsedChecksum): string {
-  return checksum.parts === undefined ? "full-object" : `composite of ${checksum.parts} parts`;
+  if (checksum.parts === undefined) return "full-object";
+  return Number.isNaN(checksum.parts)
+    ? "composite (part count not shown)"
+    : `composite of ${checksum.parts} parts`;
 }
 
 function describeSide(side: string, checksums: ParsedChecksum[]): string {
@@ -198,6 +199,15 @@ function compareEtags(
       );
       return [];
     }
+  }
+  // An unencrypted source replicated into a bucket with default encryption gets a different
+  // ETag, so ETags only count as evidence when both sides are stored the same way.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
+  if ((primary.serverSideEncryption ?? "none") !== (replica.serverSideEncryption ?? "none")) {
+    notComparable.push(
+      `ETag: stored with different encryption (primary ${primary.serverSideEncryption ?? "none"}, replica ${replica.serverSideEncryption ?? "none"}), so the ETags may differ for equal content`,
+    );
+    return [];
   }
   const ours = parseMd5Etag(primary.etag);
   const theirs = parseMd5Etag(replica.etag);

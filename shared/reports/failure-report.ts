@@ -125,7 +125,8 @@ export function buildFailureReport(input: FailureReportInput): FailureReport {
 function reportIdFor(input: FailureReportInput): string {
   const identity = input.object
     ? [input.verdict, input.object.bucket, input.object.key, input.object.versionId ?? ""]
-    : [input.verdict, input.source.eventId ?? input.source.messageId ?? "", input.rawBody ?? ""];
+    : // Redriven messages get new SQS message ids: identify object-less reports by content.
+      [input.verdict, input.source.eventId ?? "", input.rawBody ?? ""];
   return createHash("sha256").update(identity.join("\u0000")).digest("hex").slice(0, 32);
 }
 
@@ -198,10 +199,14 @@ export function parseFailureReport(body: string): FailureReport | undefined {
 
 /** SQS message attributes that let consumers route or filter reports without parsing them. */
 export function reportMessageAttributes(report: FailureReport): Record<string, string> {
-  return compact({
+  const attributes = {
     verdict: report.verdict,
     severity: report.severity,
     bucket: report.object?.bucket,
     category: report.category,
-  }) as Record<string, string>;
+  };
+  // SQS rejects empty attribute values, which would fail the report's delivery.
+  return Object.fromEntries(
+    Object.entries(attributes).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  );
 }

@@ -43,7 +43,8 @@ export function loadValidatorConfig(env: Environment): ValidatorConfig {
       env,
       "RETRY_BASE_DELAY_SECONDS",
       DEFAULT_RETRY_BASE_DELAY_SECONDS,
-      { min: 0, max: MAX_DELAY_SECONDS },
+      // At least 1 s: with no delay a pending replica would be re-checked in a tight loop.
+      { min: 1, max: MAX_DELAY_SECONDS },
     ),
     stage: optionalString(env, "STAGE"),
   };

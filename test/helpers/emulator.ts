@@ -47,17 +47,20 @@ export async function startEmulator(region = "us-east-1") {
     async put(bucket: string, key: string, body: string | Uint8Array): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
-    /** Receives (and deletes) everything visible on a queue now. */
-    async drain(queueUrl: string): Promise<Message[]> {
+    /**
+     * Receives (and deletes) everything visible on a queue; with `waitSeconds`, the first
+     * receive long-polls, so a message delayed by up to that long is included.
+     */
+    async drain(queueUrl: string, waitSeconds = 0): Promise<Message[]> {
       const all: Message[] = [];
-      for (;;) {
+      for (let first = true; ; first = false) {
         const { Messages = [] } = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
             MaxNumberOfMessages: 10,
             MessageAttributeNames: ["All"],
             MessageSystemAttributeNames: ["All"],
-            WaitTimeSeconds: 0,
+            WaitTimeSeconds: first ? waitSeconds : 0,
           }),
         );
         if (Messages.length === 0) return all;
@@ -72,6 +75,14 @@ export async function startEmulator(region = "us-east-1") {
           }),
         );
       }
+    },
+    /** Messages on a queue in any state (visible, delayed, in flight), without receiving them. */
+    queued(queueUrl: string): number {
+      const name = new URL(queueUrl).pathname.split("/").pop() ?? "";
+      const queue = server.inspectQueue(name);
+      if (!queue) throw new Error(`no queue ${name}`);
+      const { ready, delayed, inflight } = queue.messages;
+      return ready.length + delayed.length + inflight.length;
     },
     async stop(): Promise<void> {
       s3.destroy();

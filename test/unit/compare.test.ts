@@ -155,6 +155,36 @@ describe("compareObjects", () => {
     expect(result.basis).toMatchObject({ kind: "full-object-checksum", algorithm: "CRC64NVME" });
   });
 
+  it("does not weigh ETags of sides stored with different encryption", () => {
+    // An unencrypted source replicated into a default-encrypted bucket gets another ETag.
+    const checksums = { CRC64NVME: "AAAAAAAAAAA=" };
+    const result = compareObjects(
+      state({ checksums, checksumType: "FULL_OBJECT" }),
+      state({
+        checksums,
+        checksumType: "FULL_OBJECT",
+        serverSideEncryption: "AES256",
+        etag: `"${MD5_B}"`,
+      }),
+    );
+    expect(result.verdict).toBe("MATCH");
+    expect(result.basis).toMatchObject({ kind: "full-object-checksum", algorithm: "CRC64NVME" });
+    expect(result.notComparable).toEqual([
+      "ETag: stored with different encryption (primary none, replica AES256), so the ETags may differ for equal content",
+    ]);
+  });
+
+  it("never compares a composite checksum whose part count is not shown", () => {
+    const result = compareObjects(
+      state({ etag: undefined, checksums: { CRC32: "14IOnA==" }, checksumType: "COMPOSITE" }),
+      state({ etag: undefined, checksums: { CRC32: "zzzzzz==" }, checksumType: "FULL_OBJECT" }),
+    );
+    expect(result.verdict).toBe("UNVERIFIABLE");
+    expect(result.notComparable[0]).toBe(
+      "CRC32 checksum: composite (part count not shown) on the primary vs full-object on the replica",
+    );
+  });
+
   it("explains checksums with no algorithm in common", () => {
     const result = compareObjects(
       state({ etag: undefined, checksums: { SHA256: "x" } }),

@@ -56,6 +56,10 @@ describe("loadValidatorConfig", () => {
       'BUCKET_PAIRS: the value for "abc-1" must be a bucket name',
     ],
     [
+      { BUCKET_PAIRS: '{"abc-1":{"replica":"abc-2","category":" "}}' },
+      'BUCKET_PAIRS: the value for "abc-1" must be a bucket name',
+    ],
+    [
       { REPLICA_REGION: "Oregon" },
       'REPLICA_REGION: must be an AWS region such as us-west-2 (got "Oregon")',
     ],
@@ -66,8 +70,12 @@ describe("loadValidatorConfig", () => {
       'REPLICATION_DEADLINE_SECONDS: must be a whole number (got "15m")',
     ],
     [
+      { RETRY_BASE_DELAY_SECONDS: "0" },
+      'RETRY_BASE_DELAY_SECONDS: must be between 1 and 900 (got "0")',
+    ],
+    [
       { RETRY_BASE_DELAY_SECONDS: "901" },
-      'RETRY_BASE_DELAY_SECONDS: must be between 0 and 900 (got "901")',
+      'RETRY_BASE_DELAY_SECONDS: must be between 1 and 900 (got "901")',
     ],
   ])("rejects %o naming the variable and the value", (change, message) => {
     const attempt = () => loadValidatorConfig({ ...validEnvironment, ...change });

@@ -39,16 +39,28 @@ describe("buildFailureReport", () => {
     expect(buildFailureReport({ ...input, verdict: "UNVERIFIABLE" }).severity).toBe("warning");
   });
 
-  it("identifies object-less reports by their message", () => {
+  it("identifies object-less reports by their content, not by SQS message id", () => {
     const malformed = {
       ...input,
       verdict: "MALFORMED_EVENT" as const,
       object: undefined,
       rawBody: "x",
     };
-    expect(buildFailureReport(malformed).reportId).not.toBe(
-      buildFailureReport({ ...malformed, source: { messageId: "m-9" } }).reportId,
+    // A redriven message has a new message id but is the same problem.
+    expect(buildFailureReport({ ...malformed, source: { messageId: "m-9" } }).reportId).toBe(
+      buildFailureReport(malformed).reportId,
     );
+    expect(buildFailureReport({ ...malformed, rawBody: "y" }).reportId).not.toBe(
+      buildFailureReport(malformed).reportId,
+    );
+  });
+
+  it("leaves empty values out of the message attributes (SQS rejects them)", () => {
+    expect(reportMessageAttributes(buildFailureReport({ ...input, category: "" }))).toEqual({
+      verdict: "MISMATCH",
+      severity: "critical",
+      bucket: "bv-documents-primary",
+    });
   });
 
   it("replaces an oversized original event by a bounded preview", () => {

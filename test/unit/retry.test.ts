@@ -23,9 +23,11 @@ describe("nextCheckDelaySeconds", () => {
     expect(nextCheckDelaySeconds({ ...base, attempt: 5, objectAgeSeconds: 899 })).toBe(30);
   });
 
-  it("allows a zero base delay (local runs)", () => {
+  it("scales with a short base delay (local runs)", () => {
     expect(
-      nextCheckDelaySeconds({ ...base, baseDelaySeconds: 0, attempt: 4, objectAgeSeconds: 10 }),
-    ).toBe(0);
+      [1, 2, 3].map((attempt) =>
+        nextCheckDelaySeconds({ ...base, baseDelaySeconds: 1, attempt, objectAgeSeconds: 1 }),
+      ),
+    ).toEqual([1, 2, 4]);
   });
 });
