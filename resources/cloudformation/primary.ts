@@ -155,7 +155,7 @@ export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
     ...queueResources(names),
     ...ruleResources(names),
     ...topicResources(inputs, names),
-    ...functionRoles(names),
+    ...functionRoles(inputs, names, replica),
     ...alarmResources(inputs, names),
     [LOGICAL_IDS.dashboard]: dashboard(inputs, names),
   };
@@ -599,11 +599,41 @@ function hash(text: string): string {
 // Function roles: one each, nothing shared. KMS use is granted in the key policies (which name
 // these roles), so the roles reference queues and the topic by ARN built from their names.
 
-function functionRoles(names: ResourceNames): Resources {
+function functionRoles(
+  inputs: StackInputs,
+  names: ResourceNames,
+  replica: ReplicaFacts,
+): Resources {
   const primaries = names.buckets.map((pair) => pair.primaryBucket);
   const replicas = names.buckets.map((pair) => pair.replicaBucket);
   const validationQueue = sqsQueueArn(names.validationQueue);
   const failureQueue = sqsQueueArn(names.failureQueue);
+  // HeadObject with ChecksumMode ENABLED on an SSE-KMS object returns the checksum only if the
+  // caller may kms:Decrypt with the object's key ("If you enable checksum mode and the object is
+  // ... encrypted with an AWS KMS key, you must have permission to use the kms:Decrypt action").
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  const decryptThroughS3 = (sid: string, keyArn: unknown, region: string): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["kms:Decrypt"],
+    Resource: keyArn,
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+  });
+  const checksumsOfKmsObjects =
+    inputs.bucketEncryption === "SSE-KMS"
+      ? [
+          decryptThroughS3(
+            "ReadChecksumsOfKmsPrimaryObjects",
+            getAtt(DATA_KEY, "Arn"),
+            inputs.primaryRegion,
+          ),
+          decryptThroughS3(
+            "ReadChecksumsOfKmsReplicaObjects",
+            replica.dataKeyArn,
+            inputs.replicaRegion,
+          ),
+        ]
+      : [];
   return {
     [LOGICAL_IDS.roles["checksum-validator"]]: lambdaRole(names, "checksum-validator", [
       {
@@ -620,6 +650,7 @@ function functionRoles(names: ResourceNames): Resources {
         Action: ["s3:ListBucket"],
         Resource: [...primaries, ...replicas].map(s3BucketArn),
       },
+      ...checksumsOfKmsObjects,
       {
         Sid: "ConsumeValidationQueue",
         Effect: "Allow",

@@ -211,6 +211,33 @@ describe("with --param bucketEncryption=SSE-KMS, replicationTimeControl=false, 4
     });
   });
 
+  it("lets the checksum-validator decrypt both data keys through S3 only, to read checksums", () => {
+    // Prepare: HeadObject with ChecksumMode ENABLED needs kms:Decrypt on an SSE-KMS object's key
+    const statements = resource(kms.primary, "ChecksumValidatorRole").Properties.Policies[0]
+      .PolicyDocument.Statement as { Action: string[]; Resource: unknown; Condition?: unknown }[];
+    const decrypts = statements.filter((s) => s.Action.includes("kms:Decrypt"));
+
+    // Assess
+    expect(decrypts).toHaveLength(2);
+    const [primaryKey, replicaKey] = decrypts;
+    expect(primaryKey).toMatchObject({
+      Action: ["kms:Decrypt"],
+      Resource: { "Fn::GetAtt": ["DataKey", "Arn"] },
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
+    expect(replicaKey).toMatchObject({
+      Action: ["kms:Decrypt"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-west-2.amazonaws.com" } },
+    });
+    // The replica key's ARN, as the replication rule encrypts replicas with it.
+    const [rule] = resource(kms.primary, "PrimaryBucketMedia").Properties.ReplicationConfiguration
+      .Rules;
+    expect(replicaKey?.Resource).toEqual(rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID);
+    expect(sub(replicaKey?.Resource)).toMatch(/^arn:aws:kms:us-west-2:123456789012:key\//);
+    // SSE-S3: no KMS permission at all.
+    expect(JSON.stringify(resource(t, "ChecksumValidatorRole").Properties)).not.toContain("kms:");
+  });
+
   it("subscribes each alert address to the topic", () => {
     const subscriptions = resourcesOfType(kms.primary, "AWS::SNS::Subscription").map(
       ([, subscription]) => subscription.Properties,
