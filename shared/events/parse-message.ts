@@ -48,13 +48,17 @@ export type ParsedMessage =
 
 export const PENDING_CHECK_TYPE = "backup-validator.pending-check";
 
-/** The message we re-queue (with a delay) while a replica has not arrived yet. */
+/**
+ * A check of one object that the validator queues for itself: a delayed re-check while a
+ * replica has not arrived yet, or one object of a notification that named several.
+ */
 export interface PendingCheckMessage {
   readonly type: typeof PENDING_CHECK_TYPE;
   readonly version: 1;
-  /** The number of the check this message asks for (2 for the first retry). */
+  /** The number of the check this message asks for (2 for the first re-check). */
   readonly attempt: number;
-  readonly firstCheckedAt: string;
+  /** When the object was first checked; absent until it has been. */
+  readonly firstCheckedAt?: string;
   readonly eventId?: string;
   readonly object: ObjectRef;
   readonly originalEvent: unknown;
@@ -182,7 +186,7 @@ function parsePendingCheck(event: Json): ParsedMessage {
     typeof attempt !== "number" ||
     !Number.isInteger(attempt) ||
     attempt < 1 ||
-    !isNonEmptyString(event.firstCheckedAt)
+    (event.firstCheckedAt !== undefined && !isNonEmptyString(event.firstCheckedAt))
   ) {
     return {
       kind: "malformed",
@@ -194,7 +198,7 @@ function parsePendingCheck(event: Json): ParsedMessage {
     objects: [object as unknown as ObjectRef],
     problems: [],
     attempt,
-    firstCheckedAt: event.firstCheckedAt,
+    firstCheckedAt: stringOrUndefined(event.firstCheckedAt),
     eventId: stringOrUndefined(event.eventId),
     originalEvent: event.originalEvent,
   });

@@ -48,7 +48,7 @@ export interface IncomingMessage {
   readonly eventSourceArn?: string;
 }
 
-export type Outcome = ObjectVerdict | "UNMAPPED_BUCKET" | "MALFORMED_EVENT" | "IGNORED";
+export type Outcome = ObjectVerdict | "UNMAPPED_BUCKET" | "MALFORMED_EVENT" | "IGNORED" | "SPLIT";
 
 /** What happened to one object (or to the message, for IGNORED and MALFORMED_EVENT). */
 export interface OutcomeRecord {
@@ -64,13 +64,16 @@ export interface OutcomeRecord {
 }
 
 /**
- * Validates every object a validation-queue message names and acts on each verdict: MATCH and
+ * Validates the object a validation-queue message names and acts on the verdict: MATCH and
  * SOURCE_GONE are acknowledged, PENDING is re-queued with a delay, failures are reported.
  *
- * Throws (so the SQS record fails and is retried, then dead-lettered) when a check or a send
- * fails for a reason we do not understand. The other objects of the message are still handled
- * first; a redelivery re-checks them all, so a failure report may be sent twice (at-least-once;
- * reports carry a stable reportId for de-duplication).
+ * A message naming several objects (a classic notification with several records) is first
+ * split into one check message per object on the same queue, so that each object has its own
+ * retries: a failure on one object then never repeats the reports or re-checks of the others.
+ *
+ * Throws (so the SQS record fails and is retried, then dead-lettered) when the check or a send
+ * fails for a reason we do not understand. Delivery is at-least-once: a report may be sent
+ * twice (reports carry a stable reportId for de-duplication).
  */
 export async function processValidationMessage(
   deps: ValidatorDependencies,
@@ -88,28 +91,59 @@ export async function processValidationMessage(
   if (parsed.kind === "malformed") {
     return [await reportMalformed(deps, message, parsed.reason)];
   }
-
-  const outcomes: OutcomeRecord[] = [];
-  const errors: unknown[] = [];
+  const [only, ...more] = parsed.objects;
+  const outcomes =
+    only && more.length === 0
+      ? [await checkOne(deps, message, parsed, only)]
+      : await splitIntoSingleObjectChecks(deps, parsed);
+  // Reported last: if a split send fails, the retry must not report the problems twice.
   if (parsed.problems.length > 0) {
     outcomes.push(await reportMalformed(deps, message, parsed.problems.join("; ")));
   }
-  for (const object of parsed.objects) {
-    try {
-      outcomes.push(await processObject(deps, message, parsed, object));
-    } catch (error) {
-      deps.log.error(`check failed, the message will be retried: ${describeError(error)}`, {
-        bucket: object.bucket,
-        key: object.key,
-        versionId: object.versionId,
-        messageId: message.messageId,
-        error: error as Error,
-      });
-      errors.push(error);
-    }
+  return outcomes;
+}
+
+async function checkOne(
+  deps: ValidatorDependencies,
+  message: IncomingMessage,
+  parsed: ObjectsMessage,
+  object: ObjectRef,
+): Promise<OutcomeRecord> {
+  try {
+    return await processObject(deps, message, parsed, object);
+  } catch (error) {
+    deps.log.error(`check failed, the message will be retried: ${describeError(error)}`, {
+      bucket: object.bucket,
+      key: object.key,
+      versionId: object.versionId,
+      messageId: message.messageId,
+      error: error as Error,
+    });
+    throw error;
   }
-  if (errors.length === 1) throw errors[0];
-  if (errors.length > 1) throw new AggregateError(errors, `${errors.length} checks failed`);
+}
+
+async function splitIntoSingleObjectChecks(
+  deps: ValidatorDependencies,
+  parsed: ObjectsMessage,
+): Promise<OutcomeRecord[]> {
+  const outcomes: OutcomeRecord[] = [];
+  for (const object of parsed.objects) {
+    await sendCheck(deps, parsed, object, { attempt: parsed.attempt, delaySeconds: 0 });
+    outcomes.push({
+      outcome: "SPLIT",
+      action: "requeued",
+      bucket: object.bucket,
+      key: object.key,
+      ...(object.versionId ? { versionId: object.versionId } : {}),
+      reason: "one of several objects in the message: queued as a check of its own",
+      delaySeconds: 0,
+    });
+  }
+  deps.log.info(`SPLIT: ${parsed.objects.length} objects queued as checks of their own`, {
+    outcome: "SPLIT",
+    objects: parsed.objects.length,
+  });
   return outcomes;
 }
 
@@ -201,25 +235,39 @@ async function requeuePending(
   });
   // A delayed copy, not a failed receive: waiting for replication must not use up the queue's
   // maxReceiveCount, which is kept for poison messages.
-  const pendingCheck: PendingCheckMessage = compact({
-    type: PENDING_CHECK_TYPE,
-    version: 1,
+  await sendCheck(deps, parsed, object, {
     attempt: parsed.attempt + 1,
-    firstCheckedAt: parsed.firstCheckedAt ?? deps.validation.now().toISOString(),
-    eventId: parsed.eventId,
-    object,
-    originalEvent: parsed.originalEvent,
-  });
-  await deps.pendingChecks.send({
-    body: JSON.stringify(pendingCheck),
     delaySeconds,
-    attributes: { type: PENDING_CHECK_TYPE, attempt: String(pendingCheck.attempt) },
+    firstCheckedAt: parsed.firstCheckedAt ?? deps.validation.now().toISOString(),
   });
   deps.log.warn(`PENDING: ${result.reason}; next check in ${delaySeconds} s`, {
     ...keys,
     nextCheckInSeconds: delaySeconds,
   });
   return { ...acknowledged(result, object), action: "requeued", delaySeconds };
+}
+
+/** Queues a check of one object on the validation queue (a re-check, or one of a split). */
+async function sendCheck(
+  deps: ValidatorDependencies,
+  parsed: ObjectsMessage,
+  object: ObjectRef,
+  check: { attempt: number; delaySeconds: number; firstCheckedAt?: string },
+): Promise<void> {
+  const message: PendingCheckMessage = compact({
+    type: PENDING_CHECK_TYPE,
+    version: 1,
+    attempt: check.attempt,
+    firstCheckedAt: check.firstCheckedAt,
+    eventId: parsed.eventId,
+    object,
+    originalEvent: parsed.originalEvent,
+  });
+  await deps.pendingChecks.send({
+    body: JSON.stringify(message),
+    delaySeconds: check.delaySeconds,
+    attributes: { type: PENDING_CHECK_TYPE, attempt: String(check.attempt) },
+  });
 }
 
 async function reportUnmapped(

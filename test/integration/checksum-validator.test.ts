@@ -262,6 +262,36 @@ describe("checksum-validator on real objects", () => {
     expect(nothingRequeued()).toBe(true);
   });
 
+  it("checks each object of a multi-record notification on its own", async () => {
+    const handler = await loadHandler();
+    await emulator.put(PRIMARY, "pair-ok.txt", "same");
+    await emulator.put(REPLICA, "pair-ok.txt", "same");
+    await emulator.put(PRIMARY, "pair-bad.txt", "good");
+    await emulator.put(REPLICA, "pair-bad.txt", "evil");
+    const notification = s3Notification([
+      { bucket: PRIMARY, key: "pair-ok.txt" },
+      { bucket: PRIMARY, key: "pair-bad.txt" },
+    ]);
+
+    const split = await handler(
+      sqsEvent(sqsRecord(notification)),
+      lambdaContext("checksum-validator"),
+    );
+    expect(split.batchItemFailures).toEqual([]);
+    const checks = await emulator.drain(validationQueueUrl);
+    expect(checks).toHaveLength(2);
+    const checked = await handler(
+      sqsEvent(...checks.map((check) => sqsRecord(check.Body))),
+      lambdaContext("checksum-validator"),
+    );
+
+    expect(checked.batchItemFailures).toEqual([]);
+    expect((await reports()).map((report) => [report.verdict, report.object?.key])).toEqual([
+      ["MISMATCH", "pair-bad.txt"],
+    ]);
+    expect(nothingRequeued()).toBe(true);
+  });
+
   it("handles a mixed batch: each record ends validated, reported or failed on its own", async () => {
     const handler = await loadHandler();
     await emulator.put(PRIMARY, "mixed-ok.txt", "same");

@@ -364,22 +364,47 @@ describe("checksum-validator faults", () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
   });
 
-  it("handles the other records of a notification before failing it for one failed check", async () => {
-    s3.on(HeadObjectCommand).rejects(notFound());
-    s3.on(HeadObjectCommand, { Key: "fails.txt" }).rejects(new Error("timeout"));
-    s3.on(HeadObjectCommand, { Key: "fails-too.txt" }).rejects(new Error("timeout"));
+  it("splits a notification naming several objects into one check each, so retries stay apart", async () => {
     const record = sqsRecord(
       s3Notification([
         { bucket: "not-a-configured-bucket", key: "x.txt" },
-        { bucket: PRIMARY, key: "fails.txt" },
-        { bucket: PRIMARY, key: "fails-too.txt" },
+        { bucket: PRIMARY, key: "a+b.txt", versionId: "v7" },
       ]),
     );
 
     const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
 
+    expect(response.batchItemFailures).toEqual([]);
+    expect(s3.commandCalls(HeadObjectCommand)).toEqual([]);
+    const checks = sentTo(VALIDATION_QUEUE_URL);
+    expect(checks.map((input) => input.DelaySeconds)).toEqual([0, 0]);
+    expect(checks.map((input) => JSON.parse(input.MessageBody))).toEqual([
+      expect.objectContaining({
+        type: "backup-validator.pending-check",
+        attempt: 1,
+        object: expect.objectContaining({ bucket: "not-a-configured-bucket", key: "x.txt" }),
+      }),
+      expect.objectContaining({
+        attempt: 1,
+        object: expect.objectContaining({ bucket: PRIMARY, key: "a+b.txt", versionId: "v7" }),
+      }),
+    ]);
+    expect(checks[0] && JSON.parse(checks[0].MessageBody)).not.toHaveProperty("firstCheckedAt");
+  });
+
+  it("fails a multi-object notification whose split could not be queued, reporting nothing yet", async () => {
+    sqs.on(SendMessageCommand, { QueueUrl: VALIDATION_QUEUE_URL }).rejects(new Error("throttled"));
+    const body = s3Notification([
+      { bucket: PRIMARY, key: "a.txt" },
+      { bucket: PRIMARY, key: "b.txt" },
+    ]);
+    (body.Records as Record<string, any>[]).push({ eventSource: "aws:sqs" });
+    const record = sqsRecord(body);
+
+    const response = await handler(sqsEvent(record), lambdaContext("checksum-validator"));
+
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.messageId }]);
-    expect(reportsSent().map((report) => report.verdict)).toEqual(["UNMAPPED_BUCKET"]);
+    expect(reportsSent()).toEqual([]);
   });
 });
 
