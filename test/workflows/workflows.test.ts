@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -9,12 +10,53 @@ import {
   repositoryRoot,
   runCommands,
   runStepScript,
+  type Step,
   stepNamed,
   stepUsing,
   workflowFileNames,
 } from "./workflow-files.ts";
 
 const CONFIRMATION = "destroy all resources";
+
+/** The GitHub environment variables that carry a stage's deploy parameters. */
+const DEPLOY_VARIABLES = [
+  "PRIMARY_REGION",
+  "REPLICA_REGION",
+  "CATEGORIES",
+  "ALERT_EMAILS",
+  "BUCKET_ENCRYPTION",
+  "REPLICATION_TIME_CONTROL",
+];
+
+/** The arguments `npm run <script> -- <args>` hands to npm. */
+const npmRun = (script: string, ...args: string[]) => ["run", script, "--", ...args];
+
+/**
+ * Runs a step's script with a stub `npm` first on PATH that records its arguments (one per
+ * line) and exits with `exitCode`; every variable of DEPLOY_VARIABLES not given is empty, as an
+ * unset `vars.X` is on GitHub.
+ */
+function runWithStubNpm(step: Step, env: Record<string, string>, exitCode = 0) {
+  const dir = mkdtempSync(join(tmpdir(), "stub-npm-"));
+  try {
+    const record = join(dir, "npm-arguments");
+    writeFileSync(
+      join(dir, "npm"),
+      `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > '${record}'\nexit ${exitCode}\n`,
+      { mode: 0o755 },
+    );
+    const blanks = Object.fromEntries(DEPLOY_VARIABLES.map((name) => [name, ""]));
+    const { status } = runStepScript(step.run ?? "", {
+      ...blanks,
+      ...env,
+      PATH: `${dir}:${process.env.PATH ?? "/usr/bin:/bin"}`,
+    });
+    const npm = existsSync(record) ? readFileSync(record, "utf8").split("\n").slice(0, -1) : [];
+    return { status, npm };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe("third-party actions", () => {
   const usesLines = workflowFileNames().flatMap((fileName) =>
@@ -165,6 +207,7 @@ describe("ci.yml", () => {
 describe("deploy.yml", () => {
   const deploy = readWorkflow("deploy.yml");
   const deployJob = job(deploy, "deploy");
+  const deployStep = stepNamed(deployJob, "Deploy the replica stack, then the primary stack");
 
   it("runs on pushes to main and by hand with a stage", () => {
     // Assess
@@ -199,9 +242,78 @@ describe("deploy.yml", () => {
     // Assess
     expect(deployJob.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(credentials.with?.["role-to-assume"]).toBe(`\${{ vars.AWS_DEPLOY_ROLE_ARN }}`);
-    const deployStep = steps.findIndex((step) => step.run === 'npm run deploy -- --stage "$STAGE"');
-    expect(deployStep).toBeGreaterThan(steps.indexOf(credentials));
+    expect(credentials.with?.["aws-region"]).toBe(`\${{ vars.PRIMARY_REGION || 'us-east-1' }}`);
+    expect(steps.indexOf(deployStep)).toBeGreaterThan(steps.indexOf(credentials));
     expect(deployJob.env?.STAGE).toBe(`\${{ inputs.stage || 'dev' }}`);
+  });
+
+  describe("deploy step", () => {
+    it("reads every deploy parameter from the environment's variables", () => {
+      // Assess
+      expect(deployStep.env).toEqual(
+        Object.fromEntries(DEPLOY_VARIABLES.map((name) => [name, `\${{ vars.${name} }}`])),
+      );
+    });
+
+    it("deploys the stage with the defaults when no variable is set", () => {
+      // Act
+      const result = runWithStubNpm(deployStep, { STAGE: "dev" });
+
+      // Assess
+      expect(result).toEqual({ status: 0, npm: npmRun("deploy", "--stage", "dev") });
+    });
+
+    it("passes each variable that is set, quoted, as --region or --param=name=value", () => {
+      // Act
+      const result = runWithStubNpm(deployStep, {
+        STAGE: "prod",
+        PRIMARY_REGION: "eu-west-1",
+        REPLICA_REGION: "eu-central-1",
+        CATEGORIES: "documents,media",
+        ALERT_EMAILS: "ops@example.com, on call@example.org",
+        BUCKET_ENCRYPTION: "SSE-KMS",
+        REPLICATION_TIME_CONTROL: "false",
+      });
+
+      // Assess: one argument each, spaces kept inside it
+      expect(result).toEqual({
+        status: 0,
+        npm: npmRun(
+          "deploy",
+          "--stage",
+          "prod",
+          "--region",
+          "eu-west-1",
+          "--param=replicaRegion=eu-central-1",
+          "--param=categories=documents,media",
+          "--param=alertEmails=ops@example.com, on call@example.org",
+          "--param=bucketEncryption=SSE-KMS",
+          "--param=replicationTimeControl=false",
+        ),
+      });
+    });
+
+    it("passes only the variables that are set", () => {
+      // Act
+      const result = runWithStubNpm(deployStep, {
+        STAGE: "dev",
+        ALERT_EMAILS: "ops@example.com",
+        BUCKET_ENCRYPTION: "",
+      });
+
+      // Assess
+      expect(result.npm).toEqual(
+        npmRun("deploy", "--stage", "dev", "--param=alertEmails=ops@example.com"),
+      );
+    });
+
+    it("fails when the deploy fails", () => {
+      // Act
+      const result = runWithStubNpm(deployStep, { STAGE: "dev" }, 3);
+
+      // Assess
+      expect(result.status).toBe(3);
+    });
   });
 
   it("does not restore a dependency cache in the job that holds AWS credentials", () => {
@@ -248,6 +360,10 @@ describe("destroy.yml", () => {
   const guard = job(destroy, "guard");
   const destroyJob = job(destroy, "destroy");
   const guardStep = stepNamed(guard, "Check the stage and the confirmation");
+  const removeStep = stepNamed(
+    destroyJob,
+    "Remove the primary stack, then the replica stack (data buckets are retained)",
+  );
 
   function runGuard(inputs: { stage: string; confirmation: string; ref?: string }) {
     return runStepScript(guardStep.run ?? "", {
@@ -365,8 +481,34 @@ describe("destroy.yml", () => {
     expect(destroyJob.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(credentials.with?.["role-to-assume"]).toBe(`\${{ vars.AWS_DEPLOY_ROLE_ARN }}`);
     expect(destroyJob.env).toEqual({ STAGE: `\${{ inputs.stage }}` });
-    const remove = steps.findIndex((step) => step.run === 'npm run remove -- --stage "$STAGE"');
-    expect(remove).toBeGreaterThan(steps.indexOf(credentials));
+    expect(steps.indexOf(removeStep)).toBeGreaterThan(steps.indexOf(credentials));
+  });
+
+  it("finds the stacks in the regions of the environment's variables, as deploy.yml does", () => {
+    // Act
+    const defaults = runWithStubNpm(removeStep, { STAGE: "prod" });
+    const regions = runWithStubNpm(removeStep, {
+      STAGE: "prod",
+      PRIMARY_REGION: "eu-west-1",
+      REPLICA_REGION: "eu-central-1",
+    });
+
+    // Assess
+    expect(removeStep.env).toEqual({
+      PRIMARY_REGION: `\${{ vars.PRIMARY_REGION }}`,
+      REPLICA_REGION: `\${{ vars.REPLICA_REGION }}`,
+    });
+    expect(defaults).toEqual({ status: 0, npm: npmRun("remove", "--stage", "prod") });
+    expect(regions.npm).toEqual(
+      npmRun(
+        "remove",
+        "--stage",
+        "prod",
+        "--region",
+        "eu-west-1",
+        "--param=replicaRegion=eu-central-1",
+      ),
+    );
   });
 
   it("uses the same stage rule as deploy.yml", () => {
