@@ -23,7 +23,8 @@ Options:
                        (default ${DEFAULT_LOCAL_TIMINGS.replicationDeadlineSeconds}; deployed: 900).
   --timeout-s <s>      Give up waiting for the pipeline after this long (default 120).
   --outbox <dir>       Where alert emails are written (default .local/outbox).
-  --function-logs      Show the functions' structured logs (Powertools, INFO level).
+  --function-logs      Show the functions' structured logs (Powertools, INFO level) as they
+                       are written.
   --keep               Start the stack without the scenario and leave it running for your own
                        uploads (port 4566 unless --port); Ctrl-C stops it.
   --port <port>        Emulator port (default: any free port; 4566 with --keep).
@@ -58,7 +59,7 @@ async function main(): Promise<number> {
   const runStamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outboxDirectory = resolve(values.outbox, runStamp);
   const stackOutputsFile = resolve(".local/stack-outputs.json");
-  const functionLogLevel = values["function-logs"] ? "INFO" : "SILENT";
+  const echoFunctionLogs = values["function-logs"];
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   if (values.keep) {
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
       timings,
       outboxDirectory,
       stackOutputsFile,
-      functionLogLevel,
+      echoFunctionLogs,
       log,
       onEmail: (email) => log(`✉ ${email.subject}\n  ${email.path}`),
       onInvoke: (result) =>
@@ -100,7 +101,7 @@ Alerts are written to ${outboxDirectory}. Ctrl-C stops the stack.`);
     outboxDirectory,
     stackOutputsFile,
     timeoutMs: wholeNumber("--timeout-s", values["timeout-s"]) * 1000,
-    functionLogLevel,
+    echoFunctionLogs,
     log,
   });
   log(renderSummary(result));

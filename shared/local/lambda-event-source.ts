@@ -41,6 +41,7 @@ export interface EventSourceOptions {
   readonly batchingWindowMs: number;
   /** Called after each invocation, for progress output and accounting. */
   readonly onInvoke?: (result: InvocationResult) => void;
+  readonly onError: (error: unknown, where: string) => void;
 }
 
 export interface InvocationResult {
@@ -63,10 +64,17 @@ export function startEventSource(options: EventSourceOptions): EventSource {
   let invocations = 0;
   const loop = (async () => {
     while (running) {
-      const messages = await receiveBatch(options, () => running);
-      if (messages.length === 0) continue;
-      invocations += 1;
-      options.onInvoke?.(await invoke(options, messages, invocations));
+      try {
+        const messages = await receiveBatch(options, () => running);
+        if (messages.length === 0) continue;
+        invocations += 1;
+        options.onInvoke?.(await invoke(options, messages, invocations));
+      } catch (error) {
+        // Like the real poller, keep polling: what was not deleted comes back after its
+        // visibility timeout.
+        options.onError(error, `polling ${options.functionName}'s queue`);
+        await sleep(LONG_POLL_SECONDS * 1000);
+      }
     }
   })();
   return {
@@ -118,9 +126,12 @@ async function invoke(
       { Records: records },
       lambdaContext(options.functionName, `local-${options.functionName}-${invocation}`),
     );
-    failedIds = new Set(
-      (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier),
-    );
+    const reported = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
+    const known = new Set(records.map((record) => record.messageId));
+    // Lambda fails the whole batch when an identifier is empty or names no record of it.
+    failedIds = reported.every((id) => typeof id === "string" && known.has(id))
+      ? new Set(reported)
+      : known;
   } catch (thrown) {
     // A thrown error fails the whole batch: every message returns after its visibility timeout.
     error = thrown;

@@ -24,7 +24,7 @@ export interface ScenarioOptions {
   readonly stackOutputsFile: string;
   /** Give up waiting for the pipeline after this long. */
   readonly timeoutMs?: number;
-  readonly functionLogLevel?: string;
+  readonly echoFunctionLogs?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -45,6 +45,9 @@ export interface PlannedObject {
 }
 
 export interface ObjectAccount extends PlannedObject {
+  /** The checksum-validator's last verdict for the object, from its own log records. */
+  readonly pipelineVerdict?: string;
+  /** A fresh check at the end, with the same comparison (`npm run verify`'s). */
   readonly finalVerdict?: ObjectVerdict;
   readonly events: number;
   readonly alerts: readonly string[];
@@ -104,7 +107,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     timings: options.timings,
     outboxDirectory: options.outboxDirectory,
     stackOutputsFile: options.stackOutputsFile,
-    functionLogLevel: options.functionLogLevel,
+    echoFunctionLogs: options.echoFunctionLogs,
     fateOf: (bucket, key) => fates.get(`${bucket}/${key}`) ?? "replicate",
     log,
     onEmail: (email) => log(`  ✉ alert written: ${email.subject}  (${email.path})`),
@@ -243,7 +246,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     }
     const verdictCounts: Record<string, number> = { MALFORMED_EVENT: malformed.length };
     for (const account of accounts) {
-      const verdict = account.finalVerdict ?? "UNKNOWN";
+      const verdict = account.pipelineVerdict ?? "NONE";
       verdictCounts[verdict] = (verdictCounts[verdict] ?? 0) + 1;
     }
     return {
@@ -292,16 +295,19 @@ async function accountFor(
       pair: { primaryBucket: object.bucket, replicaBucket, category: object.category },
       key: object.key,
     });
+    const pipelineVerdict = lastLoggedVerdict(stack, object);
     const alerts = alertsFor(stack, object);
     const events = eventsFor(stack, object);
     const wasDeadLettered = deadLettered.has(`${object.bucket}/${object.key}`);
     accounts.push({
       ...object,
+      pipelineVerdict,
       finalVerdict: result.verdict,
       events,
       alerts,
       deadLettered: wasDeadLettered,
       ok:
+        pipelineVerdict === object.expectedVerdict &&
         result.verdict === object.expectedVerdict &&
         events === 1 &&
         alerts.length === (object.expectAlert ? 1 : 0) &&
@@ -312,7 +318,23 @@ async function accountFor(
 }
 
 function describeAccount(account: ObjectAccount): string {
-  return `expected ${account.expectedVerdict}${account.expectAlert ? " with one alert" : ""}${account.expectDeadLetter ? " via the DLQ" : ""}; got ${account.finalVerdict}, ${account.alerts.length} alert(s), ${account.events} event(s)${account.deadLettered ? ", dead-lettered" : ""}`;
+  return `expected ${account.expectedVerdict}${account.expectAlert ? " with one alert" : ""}${account.expectDeadLetter ? " via the DLQ" : ""}; the validator said ${account.pipelineVerdict ?? "nothing"}, a fresh check says ${account.finalVerdict}; ${account.alerts.length} alert(s), ${account.events} event(s)${account.deadLettered ? ", dead-lettered" : ""}`;
+}
+
+/** The validator's last verdict for the object, as its log records (CloudWatch Logs) show it. */
+function lastLoggedVerdict(
+  stack: LocalStack,
+  object: { bucket: string; key: string },
+): string | undefined {
+  const service = "checksum-validator";
+  const verdicts = stack.functionLogs.records.filter(
+    (record) =>
+      record.service === service &&
+      typeof record.outcome === "string" &&
+      record.bucket === object.bucket &&
+      record.key === object.key,
+  );
+  return verdicts.at(-1)?.outcome as string | undefined;
 }
 
 /** Alert emails that name the object (a digest may name several). */

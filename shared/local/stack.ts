@@ -21,6 +21,7 @@ import {
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
 import { onEmulatorOrigin } from "./emulator-urls.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
+import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
 import {
   type EventSource,
   type InvocationResult,
@@ -65,8 +66,8 @@ export interface LocalStackOptions {
   /** Where to write the stack outputs file the on-call commands read (--stack-outputs). */
   readonly stackOutputsFile: string;
   readonly fateOf?: (bucket: string, key: string) => ReplicaFate;
-  /** POWERTOOLS_LOG_LEVEL for the functions (default SILENT: the progress output stays readable). */
-  readonly functionLogLevel?: string;
+  /** Print the functions' log records as they are written (they are always collected). */
+  readonly echoFunctionLogs?: boolean;
   readonly log: (line: string) => void;
   readonly onInvoke?: (result: InvocationResult) => void;
   readonly onEmail?: (email: Email) => void;
@@ -91,6 +92,8 @@ export interface LocalStack {
   readonly alertTopicArn: string;
   readonly outbox: EmailOutbox;
   readonly outage: S3OutageProxy;
+  /** Everything the functions logged (the CloudWatch Logs stand-in). */
+  readonly functionLogs: FunctionLogs;
   readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly sns: SNSClient };
   readonly stackOutputsFile: string;
   /** Environment for any AWS CLI or SDK pointed at the local stack. */
@@ -195,9 +198,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       REPLICATION_DEADLINE_SECONDS: String(timings.replicationDeadlineSeconds),
       RETRY_BASE_DELAY_SECONDS: String(timings.retryBaseDelaySeconds),
       ALERT_TOPIC_ARN: alertTopicArn,
-      POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? "SILENT",
+      // INFO and the global console: the CloudWatch Logs stand-in collects every record.
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_DEV: "true",
       POWERTOOLS_METRICS_DISABLED: "true",
     };
+    const functionLogs = captureFunctionLogs(
+      options.echoFunctionLogs ? (line) => options.log(line) : undefined,
+    );
+    stoppers.push(async () => functionLogs.restore());
     stoppers.push(applyEnvironment(handlerEnvironment));
     // Imported only now: like a Lambda cold start, each handler reads its configuration and
     // builds its clients when its module loads.
@@ -224,6 +233,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           settings.functions[functionKey].maximumBatchingWindowSeconds * 1000,
         ),
         onInvoke: options.onInvoke,
+        onError,
       });
     const eventSources: EventSource[] = [
       consume(queues.validation, "checksum-validator", validator),
@@ -293,6 +303,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       alertTopicArn,
       outbox,
       outage,
+      functionLogs,
       clients: { s3, sqs, sns },
       stackOutputsFile: options.stackOutputsFile,
       userEnvironment: {

@@ -34,18 +34,19 @@ it("accounts for every upload: validated, reported once, or dead-lettered then r
   expect(
     result.objects.map((object) => [
       object.plan,
+      object.pipelineVerdict,
       object.finalVerdict,
       object.alerts.length,
       object.deadLettered,
       object.events,
     ]),
   ).toEqual([
-    ["multipart", "MATCH", 0, false, 1],
-    ["corrupt", "MISMATCH", 1, false, 1],
-    ["drop", "REPLICATION_OVERDUE", 1, false, 1],
-    ["outage", "MATCH", 0, true, 1],
-    ["multipart", "MATCH", 0, false, 1],
-    ["replicate", "MATCH", 0, false, 1],
+    ["multipart", "MATCH", "MATCH", 0, false, 1],
+    ["corrupt", "MISMATCH", "MISMATCH", 1, false, 1],
+    ["drop", "REPLICATION_OVERDUE", "REPLICATION_OVERDUE", 1, false, 1],
+    ["outage", "MATCH", "MATCH", 0, true, 1],
+    ["multipart", "MATCH", "MATCH", 0, false, 1],
+    ["replicate", "MATCH", "MATCH", 0, false, 1],
   ]);
   expect(result.verdictCounts).toEqual({
     MALFORMED_EVENT: 1,
