@@ -17,6 +17,7 @@ import {
 } from "./workflow-files.ts";
 
 const CONFIRMATION = "destroy all resources";
+const DEPLOY_CHECK = "Check the branch, the stage name and the role variable";
 
 /** The GitHub environment variables that carry a stage's deploy parameters. */
 const DEPLOY_VARIABLES = [
@@ -323,13 +324,45 @@ describe("deploy.yml", () => {
     });
   });
 
-  describe("stage check", () => {
-    const script = stepNamed(deployJob, "Check the stage name and the role variable").run ?? "";
+  describe("branch and stage check", () => {
+    const checkStep = stepNamed(deployJob, DEPLOY_CHECK);
+    const script = checkStep.run ?? "";
     const role = "arn:aws:iam::123456789012:role/github-deploy-backup-validator-dev";
+    const fromMain = { REF: "refs/heads/main", DEFAULT_BRANCH: "main" };
+
+    it("is the first step, fed with the triggering ref and the default branch", () => {
+      // Assess
+      expect(deployJob.steps?.[0]).toBe(checkStep);
+      expect(checkStep.env).toEqual({
+        REF: `\${{ github.ref }}`,
+        DEFAULT_BRANCH: `\${{ github.event.repository.default_branch }}`,
+      });
+    });
+
+    it.each(["refs/heads/feature", "refs/heads/main-old", "refs/tags/v1.0.0", "refs/pull/7/merge"])(
+      "refuses a run from %s",
+      (ref) => {
+        // Act
+        const result = runStepScript(script, {
+          STAGE: "prod",
+          AWS_DEPLOY_ROLE_ARN: role,
+          REF: ref,
+          DEFAULT_BRANCH: "main",
+        });
+
+        // Assess
+        expect(result.status).toBe(1);
+        expect(result.output).toContain(`Deploy from the default branch (main), not ${ref}.`);
+      },
+    );
 
     it.each(["dev", "prod", "staging2"])("accepts the stage %s", (stage) => {
       // Act
-      const result = runStepScript(script, { STAGE: stage, AWS_DEPLOY_ROLE_ARN: role });
+      const result = runStepScript(script, {
+        ...fromMain,
+        STAGE: stage,
+        AWS_DEPLOY_ROLE_ARN: role,
+      });
 
       // Assess
       expect(result).toEqual({ status: 0, output: "" });
@@ -337,7 +370,11 @@ describe("deploy.yml", () => {
 
     it.each(["", "Dev", "prod; rm -rf /", "a-very-long-stage"])("refuses the stage %j", (stage) => {
       // Act
-      const result = runStepScript(script, { STAGE: stage, AWS_DEPLOY_ROLE_ARN: role });
+      const result = runStepScript(script, {
+        ...fromMain,
+        STAGE: stage,
+        AWS_DEPLOY_ROLE_ARN: role,
+      });
 
       // Assess
       expect(result.status).toBe(1);
@@ -346,7 +383,7 @@ describe("deploy.yml", () => {
 
     it("refuses to run without the role variable", () => {
       // Act
-      const result = runStepScript(script, { STAGE: "dev", AWS_DEPLOY_ROLE_ARN: "" });
+      const result = runStepScript(script, { ...fromMain, STAGE: "dev", AWS_DEPLOY_ROLE_ARN: "" });
 
       // Assess
       expect(result.status).toBe(1);
@@ -515,10 +552,7 @@ describe("destroy.yml", () => {
     // Prepare
     const stagePattern = /grep -Eq '([^']+)'/;
     const deployScript =
-      stepNamed(
-        job(readWorkflow("deploy.yml"), "deploy"),
-        "Check the stage name and the role variable",
-      ).run ?? "";
+      stepNamed(job(readWorkflow("deploy.yml"), "deploy"), DEPLOY_CHECK).run ?? "";
 
     // Assess
     expect(stagePattern.exec(guardStep.run ?? "")?.[1]).toBe("^[a-z][a-z0-9]{0,9}$");
