@@ -1,11 +1,10 @@
 /**
- * Errors this project raises on purpose. Each says whether trying again can help: that flag,
- * not the message text, decides between retry (the record fails and SQS redelivers it) and
- * report/dead-letter.
+ * Errors this project raises on purpose, so that callers can tell them from the SDK's and say
+ * what went wrong in plain words. In the Lambda handlers any thrown error fails its SQS record
+ * (SQS retries it, then dead-letters it); input that retrying cannot fix is reported instead of
+ * thrown, so it never needs a flag to tell the two apart.
  */
 export abstract class BackupValidatorError extends Error {
-  abstract readonly retryable: boolean;
-
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -14,7 +13,6 @@ export abstract class BackupValidatorError extends Error {
 
 /** A setting is missing or malformed. Raised at cold start so the function never half-works. */
 export class ConfigurationError extends BackupValidatorError {
-  readonly retryable = false;
   readonly variable: string;
 
   constructor(variable: string, problem: string, value?: string) {
@@ -24,15 +22,8 @@ export class ConfigurationError extends BackupValidatorError {
   }
 }
 
-/** A queue message whose body is not an event we understand. Retrying cannot fix it. */
-export class MalformedMessageError extends BackupValidatorError {
-  readonly retryable = false;
-}
-
 /** Sending to a queue or topic failed; the record must fail so that SQS redelivers it. */
-export class DeliveryError extends BackupValidatorError {
-  readonly retryable = true;
-}
+export class DeliveryError extends BackupValidatorError {}
 
 export function truncate(text: string, maxLength: number): string {
   return text.length <= maxLength ? text : `${text.slice(0, Math.max(0, maxLength - 1))}…`;

@@ -1,4 +1,4 @@
-import { compact } from "../objects.ts";
+import { compact, isJsonObject } from "../objects.ts";
 
 /**
  * Turns an SQS message body into the objects it asks us to validate.
@@ -77,7 +77,7 @@ export function parseMessageBody(body: string): ParsedMessage {
 }
 
 function parseEvent(event: unknown): ParsedMessage {
-  if (!isObject(event)) return { kind: "malformed", reason: "the body is not a JSON object" };
+  if (!isJsonObject(event)) return { kind: "malformed", reason: "the body is not a JSON object" };
   if (event.type === PENDING_CHECK_TYPE) return parsePendingCheck(event);
   if (event.source === "aws.s3" || "detail-type" in event) return parseEventBridge(event);
   if (Array.isArray(event.Records)) return parseNotification(event, event.Records);
@@ -102,9 +102,9 @@ function parseEventBridge(event: Json): ParsedMessage {
   if (detailType !== "Object Created") {
     return { kind: "ignored", reason: `S3 "${String(detailType)}" event, not Object Created` };
   }
-  const detail = isObject(event.detail) ? event.detail : {};
-  const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
-  const object = isObject(detail.object) ? detail.object : {};
+  const detail = isJsonObject(event.detail) ? event.detail : {};
+  const bucket = isJsonObject(detail.bucket) ? detail.bucket.name : undefined;
+  const object = isJsonObject(detail.object) ? detail.object : {};
   if (!isNonEmptyString(bucket) || !isNonEmptyString(object.key)) {
     return {
       kind: "malformed",
@@ -136,7 +136,7 @@ function parseNotification(event: Json, records: unknown[]): ParsedMessage {
   const problems: string[] = [];
   const ignored: string[] = [];
   records.forEach((record, index) => {
-    if (!isObject(record) || record.eventSource !== "aws:s3") {
+    if (!isJsonObject(record) || record.eventSource !== "aws:s3") {
       problems.push(`Records[${index}] is not an S3 record`);
       return;
     }
@@ -145,9 +145,9 @@ function parseNotification(event: Json, records: unknown[]): ParsedMessage {
       ignored.push(`Records[${index}] is ${eventName}`);
       return;
     }
-    const s3 = isObject(record.s3) ? record.s3 : {};
-    const bucket = isObject(s3.bucket) ? s3.bucket.name : undefined;
-    const object = isObject(s3.object) ? s3.object : {};
+    const s3 = isJsonObject(record.s3) ? record.s3 : {};
+    const bucket = isJsonObject(s3.bucket) ? s3.bucket.name : undefined;
+    const object = isJsonObject(s3.object) ? s3.object : {};
     if (!isNonEmptyString(bucket) || !isNonEmptyString(object.key)) {
       problems.push(`Records[${index}] has no s3.bucket.name or s3.object.key`);
       return;
@@ -176,7 +176,7 @@ function parseNotification(event: Json, records: unknown[]): ParsedMessage {
 }
 
 function parsePendingCheck(event: Json): ParsedMessage {
-  const object = isObject(event.object) ? event.object : undefined;
+  const object = isJsonObject(event.object) ? event.object : undefined;
   const attempt = event.attempt;
   if (
     event.version !== 1 ||
@@ -202,10 +202,6 @@ function parsePendingCheck(event: Json): ParsedMessage {
     eventId: stringOrUndefined(event.eventId),
     originalEvent: event.originalEvent,
   });
-}
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function isNonEmptyString(value: unknown): value is string {

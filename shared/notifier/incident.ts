@@ -1,4 +1,5 @@
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
+import { isJsonObject } from "../objects.ts";
 import {
   FAILURE_REPORT_SCHEMA,
   type FailureReport,
@@ -139,21 +140,17 @@ function deliveryOf(message: IncomingMessage): Delivery {
 
 /** EventBridge events carry `region`; classic S3 notifications carry `Records[].awsRegion`. */
 function regionOfEvent(event: unknown): string | undefined {
-  if (!isRecord(event)) return undefined;
+  if (!isJsonObject(event)) return undefined;
   if (typeof event.region === "string") return event.region;
   const first = Array.isArray(event.Records) ? event.Records[0] : undefined;
-  return isRecord(first) && typeof first.awsRegion === "string" ? first.awsRegion : undefined;
+  return isJsonObject(first) && typeof first.awsRegion === "string" ? first.awsRegion : undefined;
 }
 
 function parseJsonObject(body: string): Record<string, unknown> | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
-    return isRecord(parsed) ? parsed : undefined;
+    return isJsonObject(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -17,13 +17,11 @@ export const EXIT = {
 
 /** Bad or missing arguments; also a refused or declined move. Nothing was done. */
 export class UsageError extends BackupValidatorError {
-  readonly retryable = false;
   readonly exitCode: number = EXIT.usage;
 }
 
 /** The command could not reach what it needs (stack, credentials, queue, endpoint). */
 export class EnvironmentError extends BackupValidatorError {
-  readonly retryable = false;
   readonly exitCode: number = EXIT.environment;
 }
 

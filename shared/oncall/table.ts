@@ -20,8 +20,10 @@ export function renderTable(
 
 /** Shortens in the middle, where keys differ least usefully (prefix and file name stay). */
 export function shorten(text: string, maxLength: number): string {
-  if (text.length <= maxLength) return text;
+  // By code point, so a key with emoji or other astral characters is never cut in half.
+  const characters = Array.from(text);
+  if (characters.length <= maxLength) return text;
   const keep = maxLength - 1;
   const head = Math.ceil(keep / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
+  return `${characters.slice(0, head).join("")}…${characters.slice(characters.length - (keep - head)).join("")}`;
 }
