@@ -291,6 +291,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       FailureDlqUrl: queues.failure.dlqUrl,
       FailureDlqArn: queues.failure.dlqArn,
       AlertTopicArn: alertTopicArn,
+      // The validator's deadline here, so `npm run verify` judges overdue replicas the same way.
+      ReplicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
     });
 
     return {
