@@ -346,11 +346,15 @@ function keyResources(inputs: StackInputs, names: ResourceNames): Resources {
       {
         // EventBridge encrypts what it sends to the validation queue and its DLQ; SQS calls
         // KMS on its behalf. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html
+        // Only for this account's rules (confused deputy). Not aws:SourceArn = the rule: the
+        // rule targets the queue, which names this key, so the key cannot name the rule (a cycle).
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
         Sid: "EventBridgeSendsToEncryptedQueues",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } },
       },
       {
         Sid: "ChecksumValidatorReceivesAndSends",

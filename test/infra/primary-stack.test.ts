@@ -442,6 +442,8 @@ describe("KMS keys", () => {
     expect(statement("QueueKey", "EventBridgeSendsToEncryptedQueues")).toMatchObject({
       Principal: { Service: "events.amazonaws.com" },
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      // Only EventBridge rules of this account (confused deputy)
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
     });
     expect(statement("QueueKey", "ChecksumValidatorReceivesAndSends")).toMatchObject({
       Principal: { AWS: { "Fn::GetAtt": ["ChecksumValidatorRole", "Arn"] } },
