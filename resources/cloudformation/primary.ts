@@ -375,10 +375,12 @@ function keyResources(inputs: StackInputs, names: ResourceNames): Resources {
     ]),
     ...key(LOGICAL_IDS.topicKey, "the alert topic", [
       {
+        // Publishing to an SSE-KMS topic: kms:GenerateDataKey* and kms:Decrypt.
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
         Sid: "FailureNotifierPublishes",
         Effect: "Allow",
         Principal: { AWS: role("failure-notifier") },
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
         Resource: "*",
         Condition: via("sns"),
       },
@@ -388,7 +390,7 @@ function keyResources(inputs: StackInputs, names: ResourceNames): Resources {
         Sid: "CloudWatchAlarmsPublish",
         Effect: "Allow",
         Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
         Resource: "*",
         Condition: { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } },
       },

@@ -459,12 +459,14 @@ describe("KMS keys", () => {
   });
 
   it("topic key: the notifier and CloudWatch alarms of this account", () => {
+    // Publishers of an SSE-KMS topic need kms:GenerateDataKey* (not only GenerateDataKey).
     expect(statement("TopicKey", "FailureNotifierPublishes")).toMatchObject({
       Principal: { AWS: { "Fn::GetAtt": ["FailureNotifierRole", "Arn"] } },
-      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
     });
     expect(statement("TopicKey", "CloudWatchAlarmsPublish")).toMatchObject({
       Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
       Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
     });
     const principals = JSON.stringify(resource(t, "TopicKey").Properties.KeyPolicy);
