@@ -10,6 +10,7 @@ import {
 import { EXIT, UsageError } from "./errors.ts";
 import { inspectQueue, renderInspection } from "./inspect.ts";
 import { dlqOf, parseQueueChoice } from "./queues.ts";
+import { SETTLE_SECONDS } from "./scan.ts";
 
 const HOLD_SECONDS = 30;
 
@@ -20,7 +21,9 @@ Lists what sits in a dead-letter queue without consuming it: bucket, key, versio
 count and age since the message was first sent.
 
 How: messages are received with a ${HOLD_SECONDS} s visibility timeout (so each batch brings new ones)
-and all made visible again (visibility 0) as soon as the listing is done, also on errors.
+and all made visible again (visibility 0) as soon as the listing is done, also on errors;
+holds are renewed while a long listing runs. The listing ends when the queue reports no
+message it has not shown (visible, delayed, or in flight beyond what it holds).
 Nothing is deleted. Receiving adds 1 to each message's ApproximateReceiveCount; that is
 harmless on a DLQ, which has no redrive policy of its own, but the count shown includes
 earlier inspections.
@@ -33,8 +36,9 @@ Options:
 
 ${DEPLOYMENT_HELP}
 
-Exit codes: 0 listed (also when empty); 2 bad arguments; 3 stack, credentials, queue or
-endpoint problem.
+Exit codes: 0 listed (also when empty); 1 listing incomplete: the queue still reports
+messages the receives did not bring (held by another consumer, e.g. a redrive in progress);
+2 bad arguments; 3 stack, credentials, queue or endpoint problem.
 `;
 
 /** `npm run dlq -- inspect ...` */
@@ -72,11 +76,13 @@ export async function dlqMain(argv: readonly string[], io: CliIo): Promise<numbe
         holdSeconds: HOLD_SECONDS,
         // Long polling makes an empty answer trustworthy on SQS; an emulator has one server.
         waitTimeSeconds: deployment.settings.local ? 0 : 1,
+        settleSeconds: SETTLE_SECONDS[deployment.settings.local ? "local" : "aws"],
+        sleep: io.sleep,
       });
       io.stdout.write(
         values.json ? `${JSON.stringify(result, null, 2)}\n` : renderInspection(result),
       );
-      return EXIT.ok;
+      return result.incomplete ? EXIT.problem : EXIT.ok;
     } finally {
       deployment.clients.destroy();
     }

@@ -1,4 +1,4 @@
-import type { Message } from "@aws-sdk/client-sqs";
+import { compact } from "../objects.ts";
 import { formatDuration } from "../validator/validate-object.ts";
 import {
   type DescribedMessage,
@@ -8,10 +8,9 @@ import {
   type QueueRef,
   queueDepth,
   type ReleaseResult,
-  receiveBatch,
-  releaseMessages,
   type SqsApi,
 } from "./queues.ts";
+import { openScan } from "./scan.ts";
 import { renderTable, shorten } from "./table.ts";
 
 export interface InspectOptions {
@@ -21,6 +20,9 @@ export interface InspectOptions {
   /** How long received messages stay hidden while the scan runs (they are released at the end). */
   readonly holdSeconds: number;
   readonly waitTimeSeconds: number;
+  /** See ScanOptions.settleSeconds. */
+  readonly settleSeconds: number;
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 export interface InspectResult {
@@ -29,6 +31,8 @@ export interface InspectResult {
   readonly messages: readonly DescribedMessage[];
   /** True when --max stopped the scan before the queue looked empty. */
   readonly truncated: boolean;
+  /** Set when the queue still reported messages the scan could not receive. */
+  readonly incomplete?: { readonly notExamined: number; readonly reason: string };
   readonly release: ReleaseResult;
 }
 
@@ -44,9 +48,10 @@ export async function inspectQueue(
   options: InspectOptions,
 ): Promise<InspectResult> {
   const depth = await queueDepth(sqs, queue);
-  const held = new Map<string, Message>();
+  const scan = openScan(sqs, queue, options);
   const messages: DescribedMessage[] = [];
   let truncated = false;
+  let incomplete: InspectResult["incomplete"];
   let release: ReleaseResult;
   try {
     while (true) {
@@ -54,28 +59,19 @@ export async function inspectQueue(
         truncated = depth.visible > messages.length;
         break;
       }
-      const batch = await receiveBatch(sqs, queue, {
-        max: Math.min(MAX_BATCH, options.max - messages.length),
-        visibilityTimeout: options.holdSeconds,
-        waitTimeSeconds: options.waitTimeSeconds,
-      });
-      let fresh = 0;
-      for (const message of batch) {
-        const id = message.MessageId ?? "";
-        // Seen already: its hold ran out during a long scan. Keep the newest receipt handle.
-        if (!held.has(id)) {
-          fresh += 1;
-          messages.push(describeMessage(message, options.now()));
-        }
-        held.set(id, message);
+      const step = await scan.next(Math.min(MAX_BATCH, options.max - messages.length));
+      if (step.kind === "end") break;
+      if (step.kind === "incomplete") {
+        incomplete = { notExamined: step.notExamined, reason: step.reason };
+        break;
       }
-      if (fresh === 0) break;
+      for (const message of step.messages) messages.push(describeMessage(message, options.now()));
     }
   } finally {
     // Released in `finally`: an error mid-scan must not leave messages hidden.
-    release = await releaseMessages(sqs, queue, [...held.values()]);
+    release = await scan.release();
   }
-  return { queue, depth, messages, truncated, release };
+  return compact({ queue, depth, messages, truncated, incomplete, release });
 }
 
 export function renderInspection(result: InspectResult): string {
@@ -92,6 +88,7 @@ export function renderInspection(result: InspectResult): string {
       lines.push(`Showing the first ${messages.length}; raise --max to see more.\n`);
     }
   }
+  if (result.incomplete) lines.push(`Listing incomplete: ${result.incomplete.reason}.\n`);
   lines.push(
     `Released ${result.release.released} of ${messages.length} messages (visible again); nothing was deleted.`,
   );

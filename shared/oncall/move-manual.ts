@@ -13,10 +13,9 @@ import {
   MAX_BATCH,
   matchesFilter,
   type QueueRef,
-  receiveBatch,
-  releaseMessages,
   type SqsApi,
 } from "./queues.ts";
+import { openScan } from "./scan.ts";
 
 export interface ManualMoveOptions {
   readonly from: QueueRef;
@@ -30,6 +29,9 @@ export interface ManualMoveOptions {
   /** Visibility timeout while a message is held (received, not yet moved or released). */
   readonly holdSeconds: number;
   readonly waitTimeSeconds: number;
+  /** See ScanOptions.settleSeconds. */
+  readonly settleSeconds: number;
+  readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ManualMoveProgress) => void;
@@ -56,6 +58,8 @@ export interface ManualMoveResult extends ManualMoveProgress {
   readonly wouldMove: readonly DescribedMessage[];
   /** Why the move ended before the queue looked empty, if it did. */
   readonly stoppedBecause?: string;
+  /** Messages the queue still reported but the scan never received (it ended incomplete). */
+  readonly notExamined?: number;
   /** Messages made visible again in the source (skipped, failed, not reached). */
   readonly released: number;
   readonly releaseFailures: readonly string[];
@@ -70,13 +74,14 @@ const MAX_BATCH_BYTES = 256 * 1024;
  * Moves messages one batch at a time: receive (hidden for `holdSeconds`), send the chosen ones
  * with body and message attributes, delete from the source only those the destination
  * accepted, and stop at the first send failure. Everything received but not moved is made
- * visible again at the end. Nothing is deleted that was not delivered.
+ * visible again at the end. Nothing is deleted that was not delivered. A scan that cannot be
+ * sure it saw the whole queue (openScan) stops with a reason, so it never ends as a success.
  */
 export async function moveMessagesManually(
   sqs: SqsApi,
   options: ManualMoveOptions,
 ): Promise<ManualMoveResult> {
-  const held = new Map<string, Message>();
+  const scan = openScan(sqs, options.from, options);
   const wouldMove: DescribedMessage[] = [];
   const failures: MoveFailure[] = [];
   const notDeleted: (MoveFailure & { newMessageId?: string })[] = [];
@@ -84,10 +89,11 @@ export async function moveMessagesManually(
   let moved = 0;
   let skipped = 0;
   let stoppedBecause: string | undefined;
+  let notExamined: number | undefined;
   const chosen = () => (options.dryRun ? wouldMove.length : moved + notDeleted.length);
   const report = () => options.onProgress?.({ scanned, moved, skipped, failed: failures.length });
 
-  let release: Awaited<ReturnType<typeof releaseMessages>>;
+  let release: Awaited<ReturnType<typeof scan.release>>;
   try {
     while (stoppedBecause === undefined) {
       if (options.signal?.aborted) {
@@ -98,14 +104,18 @@ export async function moveMessagesManually(
       if (remaining <= 0) break;
       // Without a filter every message received is moved, so never receive more than --max
       // leaves room for; with one, whole batches are scanned and the surplus released.
-      const batch = await receiveBatch(sqs, options.from, {
-        max: options.filter === undefined ? Math.min(MAX_BATCH, remaining) : MAX_BATCH,
-        visibilityTimeout: options.holdSeconds,
-        waitTimeSeconds: options.waitTimeSeconds,
-      });
-      const fresh = batch.filter((message) => !held.has(message.MessageId ?? ""));
-      for (const message of batch) held.set(message.MessageId ?? "", message);
-      if (fresh.length === 0) break;
+      const step = await scan.next(
+        options.filter === undefined ? Math.min(MAX_BATCH, remaining) : MAX_BATCH,
+      );
+      if (step.kind === "end") break;
+      if (step.kind === "incomplete") {
+        // Filter and --max promise exactly what they say: a scan that could not see the
+        // whole queue must not end as a success.
+        stoppedBecause = step.reason;
+        notExamined = step.notExamined;
+        break;
+      }
+      const fresh = step.messages;
       scanned += fresh.length;
 
       const toMove: Message[] = [];
@@ -123,7 +133,7 @@ export async function moveMessagesManually(
       }
       for (const chunk of chunkBySize(toMove)) {
         const outcome = await sendAndDelete(sqs, options, chunk);
-        for (const message of outcome.deleted) held.delete(message.MessageId ?? "");
+        for (const message of outcome.deleted) scan.forget(message.MessageId ?? "");
         moved += outcome.deleted.length;
         notDeleted.push(...outcome.notDeleted);
         failures.push(...outcome.failures);
@@ -141,7 +151,7 @@ export async function moveMessagesManually(
         ]);
         for (const message of toMove) {
           const id = message.MessageId ?? "";
-          if (held.has(id) && !attempted.has(id)) {
+          if (scan.holds(id) && !attempted.has(id)) {
             failures.push({
               messageId: id,
               reason: "not sent: stopped at an earlier send failure",
@@ -153,7 +163,7 @@ export async function moveMessagesManually(
     }
   } finally {
     // In `finally`: an error or Ctrl-C mid-move must not leave messages hidden.
-    release = await releaseMessages(sqs, options.from, [...held.values()]);
+    release = await scan.release();
   }
   return compact({
     scanned,
@@ -165,6 +175,7 @@ export async function moveMessagesManually(
     notDeleted,
     wouldMove,
     stoppedBecause,
+    notExamined,
     released: release.released,
     releaseFailures: release.failures,
   });

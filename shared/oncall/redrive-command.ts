@@ -23,6 +23,7 @@ import {
   queueFromArn,
   sourceOf,
 } from "./queues.ts";
+import { SETTLE_SECONDS } from "./scan.ts";
 import { requireOutput } from "./stack-outputs.ts";
 
 const HOLD_SECONDS = 120;
@@ -46,6 +47,10 @@ Two ways of moving:
                   destination accepted them. The first send failure stops the move; everything
                   received but not moved is made visible again at once. Counts are reported:
                   moved, skipped, failed, sent but not deleted (those would be delivered twice).
+                  Holds of skipped messages are renewed during a long scan, and the scan ends
+                  only when the DLQ reports no message it has not examined; if receives keep
+                  bringing none of them (another consumer holds them), it stops with
+                  "scan incomplete: N messages not examined" and exit code 1.
 
 Options:
   --queue validation|failure  Which DLQ (default validation).
@@ -64,7 +69,7 @@ Options:
 ${DEPLOYMENT_HELP}
 
 Exit codes: 0 everything asked was moved (or listed, for --dry-run); 1 something was not moved
-(send failure, sent but not deleted, move task FAILED/CANCELLED, interrupted); 2 bad arguments,
+(send failure, sent but not deleted, scan incomplete, move task FAILED/CANCELLED, interrupted); 2 bad arguments,
 or the move was declined or refused (no --yes without a terminal); 3 stack, credentials, queue
 or endpoint problem.
 `;
@@ -166,6 +171,8 @@ export async function redriveMain(argv: readonly string[], io: CliIo): Promise<n
           dryRun,
           holdSeconds: HOLD_SECONDS,
           waitTimeSeconds: deployment.settings.local ? 0 : 1,
+          settleSeconds: SETTLE_SECONDS[deployment.settings.local ? "local" : "aws"],
+          sleep: io.sleep,
           now: () => io.now(),
           ...(io.signal ? { signal: io.signal } : {}),
           onProgress: (counts) =>

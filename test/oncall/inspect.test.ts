@@ -9,8 +9,10 @@ import {
 } from "../../shared/reports/failure-report.ts";
 import { eventBridgeObjectCreated, s3Notification } from "../helpers/events.ts";
 import {
+  holdElsewhere,
   type OncallStack,
   PRIMARY,
+  releaseHeld,
   sendAll,
   startOncallStack,
   type TestMessage,
@@ -140,6 +142,29 @@ describe("npm run dlq -- inspect", () => {
     expect(exitCode).toBe(0);
     expect(stdout()).toContain("Showing the first 4; raise --max to see more.");
     expect(await visibleCount(stack.emulator, stack.outputs.ValidationDlqUrl)).toBe(11);
+  });
+
+  it("says the listing is incomplete (exit 1) when another consumer holds messages", async () => {
+    // Prepare: 3 messages held elsewhere (a redrive in progress), 2 visible.
+    const dlq = stack.outputs.ValidationDlqUrl;
+    const seeded = deadLetteredValidationMessages();
+    await sendAll(stack.emulator, dlq, seeded.slice(0, 3));
+    const held = await holdElsewhere(stack.emulator, dlq, 60);
+    await sendAll(stack.emulator, dlq, seeded.slice(3, 5));
+    const { io, stdout } = testIo();
+
+    try {
+      // Act
+      const exitCode = await dlqMain(["inspect", ...stack.args], io);
+
+      // Assess
+      expect(exitCode).toBe(1);
+      expect(stdout()).toContain("Listing incomplete: scan incomplete: 3 messages not examined");
+      expect(stdout()).toContain("Released 2 of 2 messages");
+    } finally {
+      await releaseHeld(stack.emulator, dlq, held);
+    }
+    expect(await visibleCount(stack.emulator, dlq)).toBe(5);
   });
 
   it("says so when the DLQ is empty", async () => {

@@ -187,6 +187,13 @@ describe("npm run redrive (SQS move task, mocked)", () => {
   });
 
   it("falls back to the manual path when SQS answers UnsupportedOperation", async () => {
+    sqsMock.on(GetQueueAttributesCommand).resolves({
+      Attributes: {
+        ApproximateNumberOfMessages: "0",
+        ApproximateNumberOfMessagesNotVisible: "0",
+        ApproximateNumberOfMessagesDelayed: "0",
+      },
+    });
     sqsMock.on(ListMessageMoveTasksCommand).resolves({ Results: [] });
     sqsMock
       .on(StartMessageMoveTaskCommand)

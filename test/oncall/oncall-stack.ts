@@ -3,8 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
+  ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
+  type Message,
   type MessageAttributeValue,
+  ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { vi } from "vitest";
@@ -109,6 +112,44 @@ export async function sendAll(
     );
     if (Failed.length > 0) throw new Error(`seeding ${queueUrl} failed: ${JSON.stringify(Failed)}`);
   }
+}
+
+/**
+ * Another consumer (an inspect in a second terminal, an earlier redrive that crashed) receives
+ * up to 10 messages now on the queue and holds them hidden for `seconds`.
+ */
+export async function holdElsewhere(
+  emulator: Emulator,
+  queueUrl: string,
+  seconds: number,
+): Promise<Message[]> {
+  const { Messages = [] } = await emulator.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: seconds,
+    }),
+  );
+  return Messages;
+}
+
+/** Makes messages held with holdElsewhere visible again. */
+export async function releaseHeld(
+  emulator: Emulator,
+  queueUrl: string,
+  messages: readonly Message[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  await emulator.sqs.send(
+    new ChangeMessageVisibilityBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: messages.map((message, index) => ({
+        Id: String(index),
+        ReceiptHandle: message.ReceiptHandle,
+        VisibilityTimeout: 0,
+      })),
+    }),
+  );
 }
 
 export async function visibleCount(emulator: Emulator, queueUrl: string): Promise<number> {

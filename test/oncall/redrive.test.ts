@@ -1,17 +1,22 @@
 import {
   DeleteMessageBatchCommand,
   type Message,
+  ReceiveMessageCommand,
+  type ReceiveMessageCommandOutput,
   SendMessageBatchCommand,
   type SendMessageBatchCommandOutput,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type ClientSettings, createAwsClients } from "../../shared/oncall/cli.ts";
-import type { ManualMoveResult } from "../../shared/oncall/move-manual.ts";
+import { type ManualMoveResult, moveMessagesManually } from "../../shared/oncall/move-manual.ts";
+import type { SqsApi } from "../../shared/oncall/queues.ts";
 import { redriveMain } from "../../shared/oncall/redrive-command.ts";
 import { eventBridgeObjectCreated } from "../helpers/events.ts";
 import {
+  holdElsewhere,
   type OncallStack,
   PRIMARY,
+  releaseHeld,
   sendAll,
   startOncallStack,
   type TestMessage,
@@ -235,6 +240,79 @@ describe("npm run redrive (manual path, on the emulator)", () => {
     const arrived = await stack.emulator.drain(stack.outputs.ValidationQueueUrl);
     expect(arrived.map(fingerprint).sort()).toEqual(wanted.map(seededFingerprint).sort());
     expect(await visibleCount(stack.emulator, stack.outputs.ValidationDlqUrl)).toBe(12);
+  });
+
+  it("--filter over a long scan renews holds, examines each message once and moves every match", async () => {
+    // Prepare: the 5 matching messages are held by another consumer for 3 s, longer than
+    // the scan's 2 s hold, so the scan has to outlast its own holds to reach them.
+    const dlq = stack.outputs.ValidationDlqUrl;
+    const wanted = deadLettered(5, PRIMARY, "reports/2025/");
+    const others = deadLettered(12, PRIMARY, "media/");
+    await sendAll(stack.emulator, dlq, wanted);
+    expect(await holdElsewhere(stack.emulator, dlq, 3)).toHaveLength(5);
+    await sendAll(stack.emulator, dlq, others);
+    const received: string[] = [];
+    const sqs: SqsApi = {
+      send: (async (command: ReceiveMessageCommand) => {
+        const output = (await stack.emulator.sqs.send(command)) as ReceiveMessageCommandOutput;
+        if (command instanceof ReceiveMessageCommand) {
+          for (const message of output.Messages ?? []) received.push(message.MessageId ?? "");
+        }
+        return output;
+      }) as SqsApi["send"],
+    };
+
+    // Act
+    const result = await moveMessagesManually(sqs, {
+      from: { label: "validation DLQ", url: dlq },
+      to: { label: "validation queue", url: stack.outputs.ValidationQueueUrl },
+      filter: `${PRIMARY}/reports/`,
+      dryRun: false,
+      holdSeconds: 2,
+      waitTimeSeconds: 0,
+      settleSeconds: 10,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: () => new Date(),
+    });
+
+    // Assess
+    expect(result).toMatchObject({ moved: 5, skipped: 12, failed: 0, scanned: 17 });
+    expect(result.stoppedBecause).toBeUndefined();
+    // The skipped messages' holds were renewed: none came back and was received twice.
+    expect(received).toHaveLength(17);
+    expect(new Set(received).size).toBe(17);
+    const arrived = await stack.emulator.drain(stack.outputs.ValidationQueueUrl);
+    expect(arrived.map(fingerprint).sort()).toEqual(wanted.map(seededFingerprint).sort());
+    expect(await visibleCount(stack.emulator, dlq)).toBe(12);
+  });
+
+  it("--filter exits 1 with 'scan incomplete' when the DLQ holds messages it cannot examine", async () => {
+    // Prepare: 2 matching messages held elsewhere for a minute, 3 others visible.
+    const dlq = stack.outputs.ValidationDlqUrl;
+    await sendAll(stack.emulator, dlq, deadLettered(2, PRIMARY, "reports/"));
+    const heldElsewhere = await holdElsewhere(stack.emulator, dlq, 60);
+    await sendAll(stack.emulator, dlq, deadLettered(3, PRIMARY, "media/"));
+    const { io, stdout } = testIo();
+
+    try {
+      // Act
+      const exitCode = await redriveMain(
+        ["--yes", "--filter", `${PRIMARY}/reports/`, ...stack.args],
+        io,
+      );
+
+      // Assess
+      expect(exitCode).toBe(1);
+      expect(stdout()).toContain(
+        "Moved 0 from the validation DLQ to the validation queue; skipped 3, failed 0",
+      );
+      expect(stdout()).toContain("Stopped early: scan incomplete: 2 messages not examined");
+      expect(stdout()).toContain("2 in flight held by another consumer");
+      expect(await visibleCount(stack.emulator, stack.outputs.ValidationQueueUrl)).toBe(0);
+    } finally {
+      await releaseHeld(stack.emulator, dlq, heldElsewhere);
+    }
+    expect(await visibleCount(stack.emulator, dlq)).toBe(5);
   });
 
   it("--filter also takes a key prefix alone, and --max caps the move", async () => {
