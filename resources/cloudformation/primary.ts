@@ -37,6 +37,7 @@ import {
   dataBucket,
   dataKeyResources,
   deploymentBucketExtension,
+  deployScopeTags,
   keyPolicy,
   tlsOnlyBucketPolicy,
 } from "./storage.ts";
@@ -326,6 +327,7 @@ function keyResources(inputs: StackInputs, names: ResourceNames): Resources {
         EnableKeyRotation: true,
         PendingWindowInDays: 30,
         KeyPolicy: keyPolicy(statements),
+        Tags: deployScopeTags(inputs),
       },
     } satisfies Resource,
     [`${logicalId}Alias`]: {

@@ -189,6 +189,18 @@ export function accessLogsResources(
   };
 }
 
+/**
+ * Tag on every KMS key of a stage's two stacks. The GitHub deploy role
+ * (resources/github-oidc-deploy-role.yml) creates keys only with this tag (aws:RequestTag) and
+ * changes, disables or deletes only keys that carry it (aws:ResourceTag): key ARNs are random
+ * IDs, so the tag is what tells this stage's keys from the account's other keys.
+ */
+export const DEPLOY_SCOPE_TAG = "deploy-scope";
+
+export function deployScopeTags(inputs: StackInputs) {
+  return [{ Key: DEPLOY_SCOPE_TAG, Value: `${settings.service}-${inputs.stage}` }];
+}
+
 /** Customer-managed key for the data buckets of one region (only with SSE-KMS). */
 export function dataKeyResources(inputs: StackInputs, description: string): Resources {
   if (inputs.bucketEncryption !== "SSE-KMS") return {};
@@ -203,6 +215,7 @@ export function dataKeyResources(inputs: StackInputs, description: string): Reso
         EnableKeyRotation: true,
         PendingWindowInDays: 30,
         KeyPolicy: keyPolicy([]),
+        Tags: deployScopeTags(inputs),
       },
     },
   };

@@ -2,6 +2,7 @@
  * The primary stack as osls packages it (offline): the CloudFormation that would be deployed.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { DEPLOY_SCOPE_TAG } from "../../resources/cloudformation/storage.ts";
 import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
 import { OUTPUT_NAMES } from "../../shared/oncall/stack-outputs.ts";
 import {
@@ -436,6 +437,22 @@ describe("KMS keys", () => {
       "TopicKey",
       "LogsKey",
     ]);
+  });
+
+  it("of both stacks, in both encryption modes, carry the stage's deploy-scope tag", () => {
+    // Prepare: the deploy role (resources/github-oidc-deploy-role.yml) manages only keys with it
+    const keys = [t, kms.primary, kms.replica].flatMap((template) =>
+      resourcesOfType(template, "AWS::KMS::Key"),
+    );
+
+    // Assess: queue, topic, logs; + the data key of each region with SSE-KMS
+    expect(keys).toHaveLength(3 + 3 + 1 + 1);
+    for (const [id, key] of keys) {
+      expect({ id, tags: key.Properties.Tags }).toEqual({
+        id,
+        tags: [{ Key: DEPLOY_SCOPE_TAG, Value: "backup-validator-dev" }],
+      });
+    }
   });
 
   it("queue key: EventBridge and each function role for exactly what they do", () => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { DEPLOY_SCOPE_TAG } from "../../resources/cloudformation/storage.ts";
 import { repositoryRoot } from "./workflow-files.ts";
 
 // The one-time role template (resources/github-oidc-deploy-role.yml) is written with long-form
@@ -40,6 +41,7 @@ function deployRole() {
 }
 
 const statements = deployRole().Policies.flatMap((policy) => policy.PolicyDocument.Statement);
+const allowStatements = statements.filter((statement) => statement.Effect === "Allow");
 
 function parameterValues(overrides: Record<string, string> = {}): Record<string, string> {
   const values: Record<string, string> = {
@@ -141,18 +143,26 @@ describe("trust policy", () => {
 });
 
 describe("permissions", () => {
-  it("are all Allow statements without wildcard actions", () => {
+  it("are Allow statements without wildcard actions, but for the one denying resource import", () => {
     // Assess
-    expect(statements.length).toBeGreaterThan(10);
-    for (const statement of statements) {
-      expect(statement.Effect).toBe("Allow");
+    expect(allowStatements.length).toBeGreaterThan(10);
+    for (const statement of allowStatements) {
       for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
     }
+    expect(statements.filter((statement) => statement.Effect !== "Allow")).toEqual([
+      {
+        Sid: "DenyResourceImport",
+        Effect: "Deny",
+        Action: "cloudformation:*",
+        Resource: "*",
+        Condition: { "ForAnyValue:StringLike": { "cloudformation:ImportResourceTypes": "*" } },
+      },
+    ]);
   });
 
   it('name "*" only for actions without resource-level permissions, narrowed by a condition', () => {
     // Prepare
-    const unscoped = statements.filter((statement) => statement.Resource === "*");
+    const unscoped = allowStatements.filter((statement) => statement.Resource === "*");
 
     // Assess
     expect(unscoped.flatMap(actionsOf).sort()).toEqual([
@@ -174,7 +184,7 @@ describe("permissions", () => {
 
   it("let only the Serverless CLI's own calls run outside CloudFormation", () => {
     // Prepare
-    const direct = statements
+    const direct = allowStatements
       .filter(
         (statement) =>
           statement.Condition?.["ForAnyValue:StringEquals"]?.["aws:CalledVia"] !==
@@ -227,6 +237,108 @@ describe("permissions", () => {
       "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]);
+  });
+});
+
+describe("KMS keys: only the stage's, told apart by their deploy-scope tag", () => {
+  const keyArn = (region: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef`;
+  // Whatever could weaken, lock out or destroy a key, or repoint an alias at it.
+  const keyChanging = [
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:EnableKey",
+    "kms:DisableKeyRotation",
+    "kms:UpdateKeyDescription",
+    "kms:UntagResource",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+  ];
+  /** The tag value a statement requires (`aws:RequestTag/…` or `aws:ResourceTag/…`), if any. */
+  const requiredTag = (statement: Statement, kind: "RequestTag" | "ResourceTag", stage: string) => {
+    const value = statement.Condition?.StringEquals?.[`aws:${kind}/${DEPLOY_SCOPE_TAG}`];
+    return value === undefined ? undefined : resolve(value, parameterValues({ Stage: stage }));
+  };
+  const allowingOnKeys = (action: string) =>
+    allowStatements.filter(
+      (statement) =>
+        actionsOf(statement).includes(action) &&
+        resourcesOf(statement, parameterValues()).some((pattern) =>
+          wildcardMatches(pattern, keyArn("us-east-1")),
+        ),
+    );
+
+  it("are created only with the tag deploy-scope=<service>-<stage> (the stacks' tag)", () => {
+    // Prepare
+    const create = allowStatements.filter((statement) =>
+      actionsOf(statement).includes("kms:CreateKey"),
+    );
+
+    // Assess
+    expect(create).toHaveLength(1);
+    expect(requiredTag(create[0] as Statement, "RequestTag", "prod")).toBe("backup-validator-prod");
+    expect(DEPLOY_SCOPE_TAG).toBe("deploy-scope");
+  });
+
+  it.each(keyChanging)("%s: only on keys tagged with the stage's scope", (action) => {
+    // Prepare
+    const granting = allowingOnKeys(action);
+
+    // Assess
+    expect(granting.length).toBeGreaterThan(0);
+    for (const statement of granting) {
+      expect({ sid: statement.Sid, tag: requiredTag(statement, "ResourceTag", "dev") }).toEqual({
+        sid: statement.Sid,
+        tag: "backup-validator-dev",
+      });
+    }
+    expect(allows(action, keyArn("us-west-2"))).toBe(true);
+    expect(allows(action, keyArn("eu-west-1"))).toBe(false);
+  });
+
+  it("kms:TagResource: on tagged keys, or adding the stage's own tag (tag on create)", () => {
+    // Assess
+    const tags = allowingOnKeys("kms:TagResource").map((statement) => ({
+      resource: requiredTag(statement, "ResourceTag", "dev"),
+      request: requiredTag(statement, "RequestTag", "dev"),
+    }));
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        { resource: "backup-validator-dev", request: undefined },
+        { resource: undefined, request: "backup-validator-dev" },
+      ]),
+    );
+    expect(tags).toHaveLength(2);
+  });
+
+  it("without the tag, only what the key handler calls right after CreateKey", () => {
+    // Prepare
+    const untagged = allowStatements
+      .filter((statement) => actionsOf(statement).some((action) => action.startsWith("kms:")))
+      .filter(
+        (statement) =>
+          requiredTag(statement, "ResourceTag", "dev") === undefined &&
+          requiredTag(statement, "RequestTag", "dev") === undefined &&
+          statement.Resource !== "*",
+      );
+
+    // Assess: alias statements are scoped by the alias name instead
+    expect(untagged.flatMap(actionsOf).sort()).toEqual([
+      "kms:CreateAlias",
+      "kms:DeleteAlias",
+      "kms:DescribeKey",
+      "kms:EnableKeyRotation",
+      "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus",
+      "kms:ListResourceTags",
+      "kms:UpdateAlias",
+    ]);
+    for (const statement of untagged.filter((s) => actionsOf(s).includes("kms:CreateAlias"))) {
+      expect(
+        resourcesOf(statement, parameterValues()).every((arn) => arn.includes(":alias/")),
+      ).toBe(true);
+    }
   });
 });
 
