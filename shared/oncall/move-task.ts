@@ -60,7 +60,10 @@ export async function runMoveTask(sqs: SqsApi, options: MoveTaskOptions): Promis
     throw explainAwsError(error, `listing move tasks of ${options.sourceArn}`);
   }
   const running = tasks.find((task) => task.Status === "RUNNING");
+  if (running) refuseOtherDestination(running, options);
   let taskHandle = running?.TaskHandle;
+  // Tasks listed before ours started: none of them may be reported as ours.
+  const startedBefore = running ? undefined : latestStart(tasks);
   if (!running) {
     try {
       const started = await sqs.send(
@@ -79,21 +82,27 @@ export async function runMoveTask(sqs: SqsApi, options: MoveTaskOptions): Promis
     }
   }
 
+  const ours: OurTask = { taskHandle, startedAt: running?.StartedTimestamp, startedBefore };
   let moved = 0;
   let toMove: number | undefined;
+  let unidentified = 0;
   while (true) {
     if (options.signal?.aborted) return compact({ kind: "detached", taskHandle, moved, toMove });
     await options.sleep(options.pollMs);
     let current: ListMessageMoveTasksResultEntry | undefined;
     try {
-      current = pickTask(await listTasks(sqs, options.sourceArn), taskHandle);
+      current = pickTask(await listTasks(sqs, options.sourceArn), ours);
     } catch (error) {
-      throw new EnvironmentError(
-        `lost track of the move task (${describeError(error)}); it goes on in SQS. Follow it with: aws sqs list-message-move-tasks --source-arn ${options.sourceArn}`,
-        { cause: error },
-      );
+      throw lostTrack(options, describeError(error), error);
     }
-    if (!current) continue;
+    if (!current) {
+      unidentified += 1;
+      if (unidentified >= MAX_UNIDENTIFIED_POLLS) {
+        throw lostTrack(options, `the task list has not shown it for ${unidentified} polls`);
+      }
+      continue;
+    }
+    unidentified = 0;
     moved = current.ApproximateNumberOfMessagesMoved ?? moved;
     toMove = current.ApproximateNumberOfMessagesToMove ?? toMove;
     options.onProgress?.(moved, toMove);
@@ -110,6 +119,37 @@ export async function runMoveTask(sqs: SqsApi, options: MoveTaskOptions): Promis
   }
 }
 
+/** Polls in a row that may pass without the list showing our task before we give up on it. */
+const MAX_UNIDENTIFIED_POLLS = 30;
+
+function lostTrack(options: MoveTaskOptions, why: string, cause?: unknown): EnvironmentError {
+  return new EnvironmentError(
+    `lost track of the move task (${why}); it goes on in SQS. Follow it with: aws sqs list-message-move-tasks --source-arn ${options.sourceArn}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * SQS runs one task per DLQ, so a running task is followed instead of starting ours; but only
+ * if it moves where we were asked to: otherwise the report would name a destination the
+ * messages are not going to.
+ */
+function refuseOtherDestination(
+  running: ListMessageMoveTasksResultEntry,
+  options: MoveTaskOptions,
+) {
+  if ((running.DestinationArn ?? "") === (options.destinationArn ?? "")) return;
+  const where = (arn: string | undefined) =>
+    arn ?? "the queues the messages were dead-lettered from";
+  throw new EnvironmentError(
+    [
+      `a move task is already running for ${options.sourceArn}, moving messages to ${where(running.DestinationArn)}, not to ${where(options.destinationArn)}. SQS runs one move task per queue.`,
+      `Let it finish (aws sqs list-message-move-tasks --source-arn ${options.sourceArn}) or cancel it`,
+      `(aws sqs cancel-message-move-task --task-handle ${running.TaskHandle ?? "<TaskHandle from the list>"}), then run this again.`,
+    ].join(" "),
+  );
+}
+
 async function listTasks(sqs: SqsApi, sourceArn: string) {
   const { Results = [] } = await sqs.send(
     new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 10 }),
@@ -117,15 +157,49 @@ async function listTasks(sqs: SqsApi, sourceArn: string) {
   return Results;
 }
 
+interface OurTask {
+  readonly taskHandle: string | undefined;
+  /** Our task's StartedTimestamp, once the list has shown it with our handle. */
+  startedAt: number | undefined;
+  /** The latest StartedTimestamp listed before we started ours (undefined: none, or joined). */
+  readonly startedBefore: number | undefined;
+}
+
 /**
- * SQS reports the TaskHandle only while a task runs; once it has ended, ours is the most
- * recent entry (results are newest first and only one task per queue can be active).
+ * Finds our task in ListMessageMoveTasks. SQS fills TaskHandle only while a task runs, so a
+ * finished one is recognised by its StartedTimestamp: ours once seen, else any task started
+ * after every task listed before ours began. An older finished task is never taken for ours
+ * (it would report COMPLETED with old counts); when nothing matches, the caller polls again.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ListMessageMoveTasksResultEntry.html
  */
 function pickTask(
   tasks: readonly ListMessageMoveTasksResultEntry[],
-  taskHandle: string | undefined,
+  ours: OurTask,
 ): ListMessageMoveTasksResultEntry | undefined {
-  return tasks.find((task) => taskHandle && task.TaskHandle === taskHandle) ?? tasks[0];
+  const byHandle =
+    ours.taskHandle === undefined
+      ? undefined
+      : tasks.find((task) => task.TaskHandle === ours.taskHandle);
+  if (byHandle) {
+    ours.startedAt ??= byHandle.StartedTimestamp;
+    return byHandle;
+  }
+  const candidates = tasks.filter((task) => {
+    const started = task.StartedTimestamp;
+    if (started === undefined) return false;
+    if (task.TaskHandle !== undefined && task.Status === "RUNNING") return false;
+    if (ours.startedAt !== undefined) return started >= ours.startedAt;
+    return ours.startedBefore === undefined || started > ours.startedBefore;
+  });
+  // The earliest of them: a task someone started after ours ended is not ours.
+  return candidates.sort((a, b) => (a.StartedTimestamp ?? 0) - (b.StartedTimestamp ?? 0))[0];
+}
+
+function latestStart(tasks: readonly ListMessageMoveTasksResultEntry[]): number | undefined {
+  const starts = tasks.flatMap((task) =>
+    task.StartedTimestamp === undefined ? [] : [task.StartedTimestamp],
+  );
+  return starts.length === 0 ? undefined : Math.max(...starts);
 }
 
 /** UnsupportedOperation from SQS; InvalidAction/UnknownOperation from emulators without the API. */

@@ -39,7 +39,9 @@ or to any queue by ARN. Redriven messages get new message IDs.
 Two ways of moving:
   SQS move task   A whole-queue move to the source or to an ARN uses SQS's StartMessageMoveTask
                   and follows it (ListMessageMoveTasks) to the end, with progress. If a task is
-                  already running for this DLQ, it is followed instead of starting another.
+                  already running for this DLQ to the same destination, it is followed instead
+                  of starting another; one to another destination is refused (exit 3) with the
+                  command to cancel it.
   Manual          --filter, --max, --dry-run, --to failure, an --endpoint (emulators have no
                   move tasks) or SQS answering UnsupportedOperation: messages are received in
                   batches of 10 and held (${HOLD_SECONDS} s visibility), sent with SendMessageBatch keeping

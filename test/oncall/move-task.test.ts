@@ -80,10 +80,26 @@ function run(extra: string[], options: { signal?: AbortSignal; sleep?: () => voi
   return { ...recorder, sleep, exitCode: redriveMain(["--yes", ...args, ...extra], io) };
 }
 
-const running = (moved: number) => ({
+// StartedTimestamp of an older, finished task and of ours (SQS's clock, epoch ms).
+const EARLIER = 1_700_000_000_000;
+const STARTED = EARLIER + 3600_000;
+
+const running = (moved: number, destination = QUEUE_ARN) => ({
   TaskHandle: "handle-1",
   Status: "RUNNING",
   SourceArn: DLQ_ARN,
+  DestinationArn: destination,
+  StartedTimestamp: STARTED,
+  ApproximateNumberOfMessagesMoved: moved,
+  ApproximateNumberOfMessagesToMove: 40,
+});
+
+/** How a finished task is listed: no TaskHandle (SQS fills it only while a task runs). */
+const finished = (status: string, moved: number, startedTimestamp = STARTED) => ({
+  Status: status,
+  SourceArn: DLQ_ARN,
+  DestinationArn: QUEUE_ARN,
+  StartedTimestamp: startedTimestamp,
   ApproximateNumberOfMessagesMoved: moved,
   ApproximateNumberOfMessagesToMove: 40,
 });
@@ -91,19 +107,12 @@ const running = (moved: number) => ({
 describe("npm run redrive (SQS move task, mocked)", () => {
   it("starts a task back to the source queues and follows it to completion with progress", async () => {
     // Prepare
+    const older = finished("COMPLETED", 3, EARLIER);
     sqsMock
       .on(ListMessageMoveTasksCommand)
-      .resolvesOnce({ Results: [{ Status: "COMPLETED", ApproximateNumberOfMessagesMoved: 3 }] })
-      .resolvesOnce({ Results: [running(15)] })
-      .resolvesOnce({
-        Results: [
-          {
-            Status: "COMPLETED",
-            ApproximateNumberOfMessagesMoved: 40,
-            ApproximateNumberOfMessagesToMove: 40,
-          },
-        ],
-      });
+      .resolvesOnce({ Results: [older] })
+      .resolvesOnce({ Results: [running(15), older] })
+      .resolvesOnce({ Results: [finished("COMPLETED", 40), older] });
     sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "handle-1" });
 
     // Act
@@ -129,7 +138,7 @@ describe("npm run redrive (SQS move task, mocked)", () => {
     sqsMock
       .on(ListMessageMoveTasksCommand)
       .resolvesOnce({ Results: [] })
-      .resolves({ Results: [{ Status: "COMPLETED", ApproximateNumberOfMessagesMoved: 40 }] });
+      .resolves({ Results: [finished("COMPLETED", 40)] });
     sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "handle-2" });
 
     const { exitCode, stdout } = run(["--to", OTHER_ARN, "--rate", "50", "--json"]);
@@ -157,9 +166,7 @@ describe("npm run redrive (SQS move task, mocked)", () => {
       .resolves({
         Results: [
           {
-            Status: "FAILED",
-            ApproximateNumberOfMessagesMoved: 10,
-            ApproximateNumberOfMessagesToMove: 40,
+            ...finished("FAILED", 10),
             FailureReason: "AWS.SimpleQueueService.KmsAccessDenied",
           },
         ],
@@ -177,13 +184,83 @@ describe("npm run redrive (SQS move task, mocked)", () => {
     sqsMock
       .on(ListMessageMoveTasksCommand)
       .resolvesOnce({ Results: [running(5)] })
-      .resolves({ Results: [{ Status: "CANCELLED", ApproximateNumberOfMessagesMoved: 20 }] });
+      .resolves({ Results: [finished("CANCELLED", 20)] });
 
     const { exitCode, stdout } = run([]);
 
     expect(await exitCode).toBe(1);
     expect(sqsMock).toHaveReceivedCommandTimes(StartMessageMoveTaskCommand, 0);
     expect(stdout()).toContain("SQS move task (a task that was already running) CANCELLED");
+  });
+
+  it("refuses to follow a running task that moves somewhere else (exit 3)", async () => {
+    // Prepare: someone runs a task from this DLQ to a quarantine queue; we were asked for source.
+    sqsMock
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({ Results: [running(5, OTHER_ARN)] })
+      .resolves({ Results: [{ ...finished("COMPLETED", 40), DestinationArn: OTHER_ARN }] });
+
+    // Act
+    const { exitCode, stdout, stderr } = run([]);
+
+    // Assess
+    expect(await exitCode).toBe(3);
+    expect(sqsMock).toHaveReceivedCommandTimes(StartMessageMoveTaskCommand, 0);
+    expect(sqsMock).toHaveReceivedCommandTimes(ListMessageMoveTasksCommand, 1);
+    expect(stdout()).toBe("");
+    expect(stderr()).toContain(
+      `a move task is already running for ${DLQ_ARN}, moving messages to ${OTHER_ARN}, not to ${QUEUE_ARN}.`,
+    );
+    expect(stderr()).toContain("aws sqs cancel-message-move-task --task-handle handle-1");
+  });
+
+  it("never takes an older finished task for the one it started", async () => {
+    // Prepare: right after the start, the list still shows only the previous, finished task.
+    const older = finished("COMPLETED", 3, EARLIER);
+    sqsMock
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({ Results: [older] })
+      .resolvesOnce({ Results: [older] })
+      .resolvesOnce({ Results: [running(15), older] })
+      .resolves({ Results: [finished("COMPLETED", 40), older] });
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "handle-1" });
+
+    // Act
+    const { exitCode, stdout, sleep } = run(["--json"]);
+
+    // Assess
+    expect(await exitCode).toBe(0);
+    expect(sleep).toHaveBeenCalledTimes(3);
+    expect(JSON.parse(stdout())).toMatchObject({ status: "COMPLETED", moved: 40, toMove: 40 });
+  });
+
+  it("recognises its finished task by start time when it never saw it running", async () => {
+    const older = finished("COMPLETED", 3, EARLIER);
+    sqsMock
+      .on(ListMessageMoveTasksCommand)
+      .resolvesOnce({ Results: [older] })
+      .resolvesOnce({ Results: [older] })
+      .resolves({ Results: [finished("FAILED", 7), older] });
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "handle-1" });
+
+    const { exitCode, stdout } = run([]);
+
+    expect(await exitCode).toBe(1);
+    expect(stdout()).toContain("SQS move task FAILED: about 7 of 40 messages moved");
+  });
+
+  it("gives up (exit 3) when the list never shows the task it started", async () => {
+    const older = finished("COMPLETED", 3, EARLIER);
+    sqsMock.on(ListMessageMoveTasksCommand).resolves({ Results: [older] });
+    sqsMock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: "handle-1" });
+
+    const { exitCode, stderr, sleep } = run([]);
+
+    expect(await exitCode).toBe(3);
+    expect(sleep).toHaveBeenCalledTimes(30);
+    expect(stderr()).toContain(
+      "lost track of the move task (the task list has not shown it for 30 polls); it goes on in SQS",
+    );
   });
 
   it("falls back to the manual path when SQS answers UnsupportedOperation", async () => {
