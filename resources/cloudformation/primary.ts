@@ -928,6 +928,11 @@ function outputs(inputs: StackInputs, names: ResourceNames): Outputs {
     AlertTopicArn: { Description: "Alert topic ARN", Value: ref(LOGICAL_IDS.topic) },
     ReplicaRegion: { Description: "Region of the replica buckets", Value: inputs.replicaRegion },
     Stage: { Description: "Deployment stage", Value: inputs.stage },
+    // The validator's deadline, so `npm run verify` calls a missing replica overdue as it does.
+    ReplicationDeadlineSeconds: {
+      Description: "Seconds a missing replica is PENDING before REPLICATION_OVERDUE",
+      Value: String(settings.replicationDeadlineSeconds),
+    },
     BucketPairs: {
       Description: "BUCKET_PAIRS JSON: primary bucket → replica bucket and category",
       Value: bucketPairsValue(names),

@@ -760,6 +760,8 @@ describe("outputs", () => {
     expect(t.Outputs.FailureDlqArn?.Value).toEqual({ "Fn::GetAtt": ["FailureDlq", "Arn"] });
     expect(t.Outputs.ReplicaRegion?.Value).toBe("us-west-2");
     expect(t.Outputs.Stage?.Value).toBe("dev");
+    // The deadline the validator gets (REPLICATION_DEADLINE_SECONDS "900"), for `npm run verify`.
+    expect(t.Outputs.ReplicationDeadlineSeconds?.Value).toBe("900");
     expect(sub(t.Outputs.ReplicaBucketMedia?.Value)).toBe(names.buckets[1]?.replicaBucket);
   });
 });
