@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ConfigurationError } from "../../shared/errors.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export type Stack = "primary" | "replica";
@@ -58,15 +59,31 @@ export function runOsls(
   });
 }
 
-/** CLI arguments common to both stacks; the replica learns the primary region as a param. */
+/**
+ * CLI arguments common to both stacks; the replica learns the primary region as a param.
+ * `--param primaryRegion=X` counts as `--region X`, so that the primary stack is deployed to the
+ * region its names are built for.
+ */
 export function stackArgs(stack: Stack, options: StackOptions): string[] {
   const args: string[] = [];
   if (options.stage !== undefined) args.push("--stage", options.stage);
   if (options.awsProfile !== undefined) args.push("--aws-profile", options.awsProfile);
-  const params = [...(options.params ?? [])];
-  if (options.region !== undefined) {
-    if (stack === "primary") args.push("--region", options.region);
-    else params.push(`primaryRegion=${options.region}`);
+  const PRIMARY_REGION_PARAM = "primaryRegion=";
+  const params = (options.params ?? []).filter((param) => !param.startsWith(PRIMARY_REGION_PARAM));
+  const fromParam = options.params
+    ?.find((param) => param.startsWith(PRIMARY_REGION_PARAM))
+    ?.slice(PRIMARY_REGION_PARAM.length);
+  if (fromParam !== undefined && options.region !== undefined && fromParam !== options.region) {
+    throw new ConfigurationError(
+      "--param primaryRegion",
+      `differs from --region ${options.region}`,
+      fromParam,
+    );
+  }
+  const region = options.region ?? fromParam;
+  if (region !== undefined) {
+    if (stack === "primary") args.push("--region", region);
+    else params.push(`${PRIMARY_REGION_PARAM}${region}`);
   }
   for (const param of params) args.push(`--param=${param}`);
   return args;
