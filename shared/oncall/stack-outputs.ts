@@ -27,6 +27,16 @@ export const OUTPUT_NAMES = [
 ] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
 
+/**
+ * Outputs read when present: stacks deployed by older versions lack them, so the commands fall
+ * back (see each use) instead of refusing.
+ */
+export const OPTIONAL_OUTPUT_NAMES = [
+  /** The checksum-validator's REPLICATION_DEADLINE_SECONDS as deployed. */
+  "ReplicationDeadlineSeconds",
+] as const;
+export type OptionalOutputName = (typeof OPTIONAL_OUTPUT_NAMES)[number];
+
 /** Outputs of one deployment, read from CloudFormation or from a file; `from` names the source. */
 export interface StackOutputs {
   /** "stack backup-validator-prod in us-east-1" or "file local/outputs.json". */
@@ -50,6 +60,14 @@ export function requireOutput(outputs: StackOutputs, name: OutputName): string {
     );
   }
   return value;
+}
+
+/** The output's value, or undefined when the stack has none (or an empty one). */
+export function optionalOutput(
+  outputs: StackOutputs,
+  name: OptionalOutputName,
+): string | undefined {
+  return outputs.values[name]?.trim() || undefined;
 }
 
 export function bucketPairsFrom(outputs: StackOutputs): BucketPairs {

@@ -1,7 +1,8 @@
 import type { BucketPair, BucketPairs } from "../config/bucket-pairs.ts";
-import { optionalInteger } from "../config/env.ts";
+import { type Environment, optionalInteger } from "../config/env.ts";
 import { compact } from "../objects.ts";
 import { s3ObjectReader } from "../s3/object-state.ts";
+import { settings } from "../settings.ts";
 import {
   formatDuration,
   type ValidationResult,
@@ -15,8 +16,13 @@ import {
   parseCommandLine,
   runCommand,
 } from "./cli.ts";
-import { EXIT, explainAwsError, UsageError } from "./errors.ts";
-import { bucketPairsFrom, requireOutput } from "./stack-outputs.ts";
+import { EnvironmentError, EXIT, explainAwsError, UsageError } from "./errors.ts";
+import {
+  bucketPairsFrom,
+  optionalOutput,
+  requireOutput,
+  type StackOutputs,
+} from "./stack-outputs.ts";
 import { renderSideBySide } from "./verify-report.ts";
 
 export const VERIFY_HELP = `Usage: npm run verify -- s3://<primary-bucket>/<key> [--version-id V] [--stage <stage>] [--json]
@@ -26,17 +32,17 @@ finds the replica bucket from the stack's BucketPairs, HEADs the object in the p
 and its replica in the replica region, and prints the verdict with the evidence side by side.
 
 Verdicts: MATCH, MISMATCH, UNVERIFIABLE, REPLICATION_FAILED, REPLICA_MISSING, PENDING,
-REPLICATION_OVERDUE (PENDING past REPLICATION_DEADLINE_SECONDS, default 900), SOURCE_GONE.
+REPLICATION_OVERDUE (PENDING past the replication deadline), SOURCE_GONE.
+
+The replication deadline is the deployed validator's: the stack output
+ReplicationDeadlineSeconds; for a stack without it, replicationDeadlineSeconds from
+resources/settings.json (what the stacks deploy with). The output names the source used.
 
 Options:
   --version-id <id>    Check this version (default: the current one).
   --json               Print the full result as JSON on stdout.
 
 ${DEPLOYMENT_HELP}
-
-Environment:
-  REPLICATION_DEADLINE_SECONDS   When a missing replica turns from PENDING to REPLICATION_OVERDUE
-                                 (default 900, as for the Lambda).
 
 Exit codes: 0 MATCH; 1 any other verdict; 2 bad arguments or a bucket that is not a primary;
 3 stack, credentials or endpoint problem.
@@ -63,15 +69,15 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
     }
     const { bucket, key } = parseS3Uri(positionals[0] ?? "");
     const versionId = values["version-id"]?.trim() || undefined;
-    const replicationDeadlineSeconds = optionalInteger(
-      io.env,
-      "REPLICATION_DEADLINE_SECONDS",
-      900,
-      { min: 1, max: 7 * 24 * 3600 },
-    );
 
     const deployment = await openDeployment(values, io);
     try {
+      const deadline = replicationDeadline(
+        deployment.outputs,
+        settings.replicationDeadlineSeconds,
+        io.env,
+      );
+      const replicationDeadlineSeconds = deadline.seconds;
       const pair = pairFor(bucketPairsFrom(deployment.outputs), bucket);
       const primaryRegion = deployment.region;
       const replicaRegion = requireOutput(deployment.outputs, "ReplicaRegion");
@@ -91,7 +97,18 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
       }
       if (values.json) {
         io.stdout.write(
-          `${JSON.stringify({ ...result, pair, primaryRegion, replicaRegion, replicationDeadlineSeconds }, null, 2)}\n`,
+          `${JSON.stringify(
+            {
+              ...result,
+              pair,
+              primaryRegion,
+              replicaRegion,
+              replicationDeadlineSeconds,
+              replicationDeadlineSource: deadline.source,
+            },
+            null,
+            2,
+          )}\n`,
         );
       } else {
         io.stdout.write(
@@ -99,7 +116,7 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
             pair,
             primaryRegion,
             replicaRegion,
-            deadline: formatDuration(replicationDeadlineSeconds),
+            deadline: `${formatDuration(replicationDeadlineSeconds)} (${deadline.source})`,
           }),
         );
       }
@@ -108,6 +125,49 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
       deployment.clients.destroy();
     }
   });
+}
+
+export interface ReplicationDeadline {
+  readonly seconds: number;
+  /** Where the value came from, shown with the verdict. */
+  readonly source: string;
+}
+
+const DEADLINE_BOUNDS = { min: 1, max: 7 * 24 * 3600 };
+
+/**
+ * The deadline the deployed checksum-validator uses, so that verify calls a missing replica
+ * PENDING or REPLICATION_OVERDUE as the Lambda would: the stack's ReplicationDeadlineSeconds
+ * output; for stacks without it, the value the stacks deploy with (resources/settings.json);
+ * only without either, REPLICATION_DEADLINE_SECONDS from the environment (default 900).
+ */
+export function replicationDeadline(
+  outputs: StackOutputs,
+  deployedSetting: number | undefined,
+  env: Environment,
+): ReplicationDeadline {
+  const output = optionalOutput(outputs, "ReplicationDeadlineSeconds");
+  if (output !== undefined) {
+    const seconds = Number(output);
+    if (!/^\d+$/.test(output) || seconds < DEADLINE_BOUNDS.min || seconds > DEADLINE_BOUNDS.max) {
+      throw new EnvironmentError(
+        `${outputs.from}: output ReplicationDeadlineSeconds must be a whole number of seconds between ${DEADLINE_BOUNDS.min} and ${DEADLINE_BOUNDS.max} (got "${output}")`,
+      );
+    }
+    return { seconds, source: "stack output ReplicationDeadlineSeconds" };
+  }
+  if (deployedSetting !== undefined) {
+    return {
+      seconds: deployedSetting,
+      source:
+        "replicationDeadlineSeconds in resources/settings.json; the stack has no ReplicationDeadlineSeconds output",
+    };
+  }
+  const fromEnv = env.REPLICATION_DEADLINE_SECONDS !== undefined;
+  return {
+    seconds: optionalInteger(env, "REPLICATION_DEADLINE_SECONDS", 900, DEADLINE_BOUNDS),
+    source: fromEnv ? "environment REPLICATION_DEADLINE_SECONDS" : "default",
+  };
 }
 
 export function parseS3Uri(uri: string): { bucket: string; key: string } {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
-import { verifyMain } from "../../shared/oncall/verify-command.ts";
+import { replicationDeadline, verifyMain } from "../../shared/oncall/verify-command.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
+import { settings } from "../../shared/settings.ts";
 import { validateObject } from "../../shared/validator/validate-object.ts";
 import { type OncallStack, PRIMARY, REPLICA, startOncallStack, testIo } from "./oncall-stack.ts";
 
@@ -95,18 +96,74 @@ describe("npm run verify", () => {
     });
   });
 
-  it("takes the deadline from REPLICATION_DEADLINE_SECONDS", async () => {
+  it("takes the deadline from the stack output ReplicationDeadlineSeconds, not the shell", async () => {
+    // Prepare: the deployed validator gives up after 60 s; the operator's shell says an hour.
+    const args = await stack.argsWithOutputs("deadline-60.json", {
+      ...stack.outputs,
+      ReplicationDeadlineSeconds: "60",
+    });
     const now = () => new Date(Date.now() + 120_000);
-    const patient = testIo({ now, env: { REPLICATION_DEADLINE_SECONDS: "3600" } });
-    const strict = testIo({ now, env: { REPLICATION_DEADLINE_SECONDS: "60" } });
-    const wrong = testIo({ env: { REPLICATION_DEADLINE_SECONDS: "soon" } });
+    const { io, stdout } = testIo({ now, env: { REPLICATION_DEADLINE_SECONDS: "3600" } });
 
-    expect(await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...stack.args], patient.io)).toBe(1);
-    expect(patient.stdout()).toMatch(/^PENDING/);
-    expect(await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...stack.args], strict.io)).toBe(1);
-    expect(strict.stdout()).toMatch(/^REPLICATION_OVERDUE/);
-    expect(await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...stack.args], wrong.io)).toBe(3);
-    expect(wrong.stderr()).toContain("REPLICATION_DEADLINE_SECONDS: must be a whole number");
+    // Act
+    const exitCode = await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...args], io);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(stdout()).toMatch(/^REPLICATION_OVERDUE/);
+    expect(stdout()).toContain(
+      "replication deadline 60 s (stack output ReplicationDeadlineSeconds).",
+    );
+  });
+
+  it("without that output, uses the deadline the stacks deploy with (settings), not the shell", async () => {
+    // Prepare: an older stack without the output; the shell's 60 s must not decide.
+    expect(stack.outputs).not.toHaveProperty("ReplicationDeadlineSeconds");
+    const now = () => new Date(Date.now() + 120_000);
+    const { io, stdout } = testIo({
+      now,
+      env: { REPLICATION_DEADLINE_SECONDS: "60" },
+    });
+
+    // Act
+    const exitCode = await verifyMain([`s3://${PRIMARY}/waiting.txt`, "--json", ...stack.args], io);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(JSON.parse(stdout())).toMatchObject({
+      verdict: "PENDING",
+      replicationDeadlineSeconds: settings.replicationDeadlineSeconds,
+      replicationDeadlineSource:
+        "replicationDeadlineSeconds in resources/settings.json; the stack has no ReplicationDeadlineSeconds output",
+    });
+  });
+
+  it("refuses a ReplicationDeadlineSeconds output that is not a number of seconds (exit 3)", async () => {
+    const args = await stack.argsWithOutputs("deadline-bad.json", {
+      ...stack.outputs,
+      ReplicationDeadlineSeconds: "soon",
+    });
+    const { io, stderr } = testIo();
+
+    expect(await verifyMain([`s3://${PRIMARY}/same.txt`, ...args], io)).toBe(3);
+    expect(stderr()).toContain(
+      'deadline-bad.json: output ReplicationDeadlineSeconds must be a whole number of seconds between 1 and 604800 (got "soon")',
+    );
+  });
+
+  it("falls back to REPLICATION_DEADLINE_SECONDS, then 900, only without output and setting", () => {
+    const outputs = { from: "file x.json", values: { ReplicationDeadlineSeconds: " " } };
+
+    expect(replicationDeadline(outputs, undefined, { REPLICATION_DEADLINE_SECONDS: "42" })).toEqual(
+      { seconds: 42, source: "environment REPLICATION_DEADLINE_SECONDS" },
+    );
+    expect(replicationDeadline(outputs, undefined, {})).toEqual({
+      seconds: 900,
+      source: "default",
+    });
+    expect(() =>
+      replicationDeadline(outputs, undefined, { REPLICATION_DEADLINE_SECONDS: "soon" }),
+    ).toThrow("REPLICATION_DEADLINE_SECONDS: must be a whole number");
   });
 
   it("refuses a replica bucket, an unknown bucket and a malformed URI (exit 2)", async () => {
