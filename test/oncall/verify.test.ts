@@ -1,9 +1,12 @@
+import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
+import { PENDING_CHECK_TYPE } from "../../shared/events/parse-message.ts";
 import { replicationDeadline, verifyMain } from "../../shared/oncall/verify-command.ts";
-import { s3ObjectReader } from "../../shared/s3/object-state.ts";
+import type { FailureReport } from "../../shared/reports/failure-report.ts";
 import { settings } from "../../shared/settings.ts";
-import { validateObject } from "../../shared/validator/validate-object.ts";
+import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../helpers/events.ts";
+import { lambdaContext } from "../helpers/lambda-context.ts";
+import { loadValidatorHandler, validatorEnvironment } from "../helpers/validator-handler.ts";
 import { type OncallStack, PRIMARY, REPLICA, startOncallStack, testIo } from "./oncall-stack.ts";
 
 let stack: OncallStack;
@@ -23,40 +26,82 @@ afterAll(async () => {
   await stack.stop();
 });
 
-const inAnHour = () => new Date(Date.now() + 3600_000);
+const REPLICATION_DEADLINE_SECONDS = "900";
 
-/** The verdict validateObject itself gives on the same objects (as the Lambda runs it). */
-async function lambdaVerdict(key: string, now: () => Date): Promise<string> {
-  const reader = s3ObjectReader(stack.emulator.s3);
-  const pair = parseBucketPairs(JSON.stringify(stack.outputs.BucketPairs)).get(PRIMARY);
-  if (!pair) throw new Error("no pair");
-  const result = await validateObject(
-    { primary: reader, replica: reader, replicationDeadlineSeconds: 900, now },
-    { pair, key },
+/**
+ * What the real checksum-validator Lambda does with an upload event for `key`, on the same
+ * emulator objects: the failure reports it sends and the pending checks it re-queues.
+ */
+async function lambdaOutcome(key: string) {
+  const handler = await loadValidatorHandler(
+    validatorEnvironment({
+      ...stack.emulator.environment(),
+      BUCKET_PAIRS: JSON.stringify(stack.outputs.BucketPairs),
+      REPLICA_REGION: stack.outputs.ReplicaRegion,
+      // Queue URLs on the emulator's origin (see onEmulatorOrigin), as the outputs give them.
+      VALIDATION_QUEUE_URL: stack.outputs.ValidationQueueUrl,
+      FAILURE_QUEUE_URL: stack.outputs.FailureQueueUrl,
+      REPLICATION_DEADLINE_SECONDS,
+    }),
   );
-  return result.verdict;
+  const event = eventBridgeObjectCreated({ bucket: PRIMARY, key, time: new Date().toISOString() });
+  const response = await handler(sqsEvent(sqsRecord(event)), lambdaContext("checksum-validator"));
+  const reports = (await stack.emulator.drain(stack.outputs.FailureQueueUrl)).map(
+    (message) => JSON.parse(message.Body ?? "") as FailureReport,
+  );
+  // Pending checks are re-queued with a delay: read them without waiting, then purge.
+  const requeued = queuedBodies(stack.outputs.ValidationQueueUrl);
+  await stack.emulator.sqs.send(
+    new PurgeQueueCommand({ QueueUrl: stack.outputs.ValidationQueueUrl }),
+  );
+  return {
+    failedRecords: response.batchItemFailures.length,
+    reported: reports.map((report) => `${report.verdict} ${report.object?.key}`),
+    requeued: requeued.map((body) => `${body.type} ${body.object?.key}`),
+  };
+}
+
+/** Bodies of every message on a queue (ready, delayed, in flight), without receiving them. */
+function queuedBodies(queueUrl: string): { type?: string; object?: { key?: string } }[] {
+  const name = new URL(queueUrl).pathname.split("/").pop() ?? "";
+  const queue = stack.emulator.server.inspectQueue(name);
+  if (!queue) throw new Error(`no queue ${name}`);
+  const { ready, delayed, inflight } = queue.messages;
+  return [...ready, ...delayed, ...inflight.map((entry) => entry.message)].map((message) =>
+    JSON.parse(message.body),
+  );
 }
 
 describe("npm run verify", () => {
   it.each([
-    ["same.txt", "MATCH", 0, () => new Date()],
-    ["corrupt.txt", "MISMATCH", 1, () => new Date()],
-    ["waiting.txt", "PENDING", 1, () => new Date()],
-    ["waiting.txt", "REPLICATION_OVERDUE", 1, inAnHour],
-    ["deleted.txt", "SOURCE_GONE", 1, () => new Date()],
+    // verify's verdict and exit code, and what the Lambda does with the same object
+    ["same.txt", "MATCH", 0, { reported: [], requeued: [] }],
+    ["corrupt.txt", "MISMATCH", 1, { reported: ["MISMATCH corrupt.txt"], requeued: [] }],
+    [
+      "waiting.txt",
+      "PENDING",
+      1,
+      { reported: [], requeued: [`${PENDING_CHECK_TYPE} waiting.txt`] },
+    ],
+    ["deleted.txt", "SOURCE_GONE", 1, { reported: [], requeued: [] }],
   ] as const)(
-    "s3://primary/%s gives %s like the Lambda (exit %i)",
-    async (key, verdict, code, now) => {
-      // Prepare
-      const { io, stdout } = testIo({ now });
+    "s3://primary/%s: verify says %s (exit %i), as the checksum-validator Lambda judges it",
+    async (key, verdict, code, lambda) => {
+      // Prepare: verify reads the deadline the Lambda runs with from the stack outputs.
+      const args = await stack.argsWithOutputs("deadline.json", {
+        ...stack.outputs,
+        ReplicationDeadlineSeconds: REPLICATION_DEADLINE_SECONDS,
+      });
+      const { io, stdout } = testIo();
 
       // Act
-      const exitCode = await verifyMain([`s3://${PRIMARY}/${key}`, ...stack.args], io);
+      const exitCode = await verifyMain([`s3://${PRIMARY}/${key}`, ...args], io);
+      const outcome = await lambdaOutcome(key);
 
       // Assess
       expect(exitCode).toBe(code);
       expect(stdout().split("\n")[0]).toBe(`${verdict}  s3://${PRIMARY}/${key}`);
-      expect(await lambdaVerdict(key, now)).toBe(verdict);
+      expect(outcome).toEqual({ failedRecords: 0, ...lambda });
     },
   );
 
