@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEPLOY_SCOPE_TAG } from "../../resources/cloudformation/storage.ts";
 import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
-import { OUTPUT_NAMES } from "../../shared/oncall/stack-outputs.ts";
+import { OPTIONAL_OUTPUT_NAMES, OUTPUT_NAMES } from "../../shared/oncall/stack-outputs.ts";
 import {
   CLOUDFORMATION_ACCOUNT_ID,
   minimumVisibilityTimeout,
@@ -754,7 +754,12 @@ describe("outputs", () => {
   it("are the contract's, with real names", () => {
     // The names the on-call tooling reads, plus one bucket output per category
     expect(Object.keys(t.Outputs)).toEqual(
-      expect.arrayContaining([...OUTPUT_NAMES, "PrimaryBucketDocuments", "ReplicaBucketDocuments"]),
+      expect.arrayContaining([
+        ...OUTPUT_NAMES,
+        ...OPTIONAL_OUTPUT_NAMES,
+        "PrimaryBucketDocuments",
+        "ReplicaBucketDocuments",
+      ]),
     );
     expect(t.Outputs.ValidationQueueUrl?.Value).toEqual({ Ref: "ValidationQueue" });
     expect(t.Outputs.FailureDlqArn?.Value).toEqual({ "Fn::GetAtt": ["FailureDlq", "Arn"] });
