@@ -440,32 +440,15 @@ function sideBySide(report: FailureReport): string[] {
     if (left === "-" && right === "-") continue;
     rows.push([`Checksum ${algorithm}`, left, right, differs(left, right)]);
   }
-  rows.push(
-    [
-      "Checksum type",
-      value(primary, (s) => s.checksumType),
-      value(replica, (s) => s.checksumType),
-      "",
-    ],
-    [
-      "Replication status",
-      value(primary, (s) => s.replicationStatus),
-      value(replica, (s) => s.replicationStatus),
-      "",
-    ],
-    [
-      "Encryption",
-      value(primary, (s) => s.serverSideEncryption),
-      value(replica, (s) => s.serverSideEncryption),
-      "",
-    ],
-    [
-      "Last modified",
-      value(primary, (s) => s.lastModified),
-      value(replica, (s) => s.lastModified),
-      "",
-    ],
-  );
+  const informational: [string, (side: ObjectSide) => unknown][] = [
+    ["Checksum type", (side) => side.checksumType],
+    ["Replication status", (side) => side.replicationStatus],
+    ["Encryption", (side) => side.serverSideEncryption],
+    ["Last modified", (side) => side.lastModified],
+  ];
+  for (const [label, read] of informational) {
+    rows.push([label, value(primary, read), value(replica, read), ""]);
+  }
   return table(rows);
 }
 
