@@ -8,7 +8,7 @@
  *   node scripts/infra.ts guard    (package, then cfn-guard with the Control Tower rules)
  *
  * Parameters (`--param`): replicaRegion, categories, alertEmails, bucketEncryption,
- * replicationTimeControl (see resources/cloudformation/inputs.ts).
+ * replicationTimeControl, permissionsBoundary (see resources/cloudformation/inputs.ts).
  */
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";

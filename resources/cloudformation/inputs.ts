@@ -28,6 +28,12 @@ export interface StackInputs {
   readonly bucketEncryption: BucketEncryption;
   readonly replicationTimeControl: boolean;
   readonly replicaLookup: ReplicaLookup;
+  /**
+   * ARN of the managed policy set as the permissions boundary of every IAM role the stacks
+   * create; absent: no boundary. The GitHub deploy role (resources/github-oidc-deploy-role.yml)
+   * may create and change roles only with its boundary, so CI deploys must pass it.
+   */
+  readonly permissionsBoundary?: string;
 }
 
 export const PARAMETER_NAMES = [
@@ -38,6 +44,7 @@ export const PARAMETER_NAMES = [
   "bucketEncryption",
   "replicationTimeControl",
   "replicaLookup",
+  "permissionsBoundary",
 ] as const;
 type ParameterName = (typeof PARAMETER_NAMES)[number];
 
@@ -47,6 +54,10 @@ export interface CliOptions {
   readonly region?: string | null;
   readonly param?: string | readonly string[] | null;
 }
+
+// arn:<partition>:iam::<account>:policy/<path/><name>; path and name characters as IAM allows them.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns
+const IAM_POLICY_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:policy\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/;
 
 // A pragmatic address check: something@domain.tld, no spaces or commas.
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -88,6 +99,9 @@ export function readInputs(options: CliOptions, stack: "primary" | "replica"): S
       params.replicationTimeControl ?? String(defaults.replicationTimeControl),
     ),
     replicaLookup: parseLookup(params.replicaLookup ?? "cloudformation"),
+    ...(params.permissionsBoundary === undefined || params.permissionsBoundary === ""
+      ? {}
+      : { permissionsBoundary: parsePolicyArn(params.permissionsBoundary) }),
   };
   // Validates stage, regions and every bucket name's length before anything is generated.
   namesFor(inputs);
@@ -144,6 +158,15 @@ function parseBoolean(variable: string, value: string): boolean {
   if (value === "true") return true;
   if (value === "false") return false;
   throw new ConfigurationError(variable, "must be true or false", value);
+}
+
+function parsePolicyArn(value: string): string {
+  if (IAM_POLICY_ARN.test(value)) return value;
+  throw new ConfigurationError(
+    "--param permissionsBoundary",
+    "must be an IAM policy ARN (arn:aws:iam::<account id>:policy/<name>)",
+    value,
+  );
 }
 
 function parseLookup(value: string): ReplicaLookup {

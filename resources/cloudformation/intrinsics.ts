@@ -57,3 +57,24 @@ export const snsTopicArn = (topicName: string) =>
 export const lambdaLogGroupName = (functionName: string) => `/aws/lambda/${functionName}`;
 export const logGroupArn = (logGroupName: string) =>
   sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`);
+
+/**
+ * Every IAM role among `resources` with `PermissionsBoundary` set (unchanged when no boundary is
+ * given). A boundary caps what the role's own policies can grant, so whoever may write those
+ * policies (the GitHub deploy role) cannot grant more than the boundary.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+ */
+export function withPermissionsBoundary(
+  resources: Resources,
+  boundaryArn: string | undefined,
+): Resources {
+  if (boundaryArn === undefined) return resources;
+  return Object.fromEntries(
+    Object.entries(resources).map(([logicalId, resource]) => [
+      logicalId,
+      resource.Type === "AWS::IAM::Role"
+        ? { ...resource, Properties: { ...resource.Properties, PermissionsBoundary: boundaryArn } }
+        : resource,
+    ]),
+  );
+}

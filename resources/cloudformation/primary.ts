@@ -28,6 +28,7 @@ import {
   snsTopicArn,
   sqsQueueArn,
   sub,
+  withPermissionsBoundary,
 } from "./intrinsics.ts";
 import { REPLICA_OUTPUTS } from "./replica.ts";
 import {
@@ -161,7 +162,7 @@ export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
     [LOGICAL_IDS.dashboard]: dashboard(inputs, names),
   };
   return {
-    Resources: resources,
+    Resources: withPermissionsBoundary(resources, inputs.permissionsBoundary),
     Outputs: outputs(inputs, names),
     extensions: {
       ...deploymentBucketExtension(),

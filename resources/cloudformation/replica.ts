@@ -3,7 +3,15 @@
  * the region's access-log bucket and, with SSE-KMS, the region's data key.
  */
 import { namesFor, type StackInputs } from "./inputs.ts";
-import { getAtt, type Outputs, pascalCase, type Resources, ref, sub } from "./intrinsics.ts";
+import {
+  getAtt,
+  type Outputs,
+  pascalCase,
+  type Resources,
+  ref,
+  sub,
+  withPermissionsBoundary,
+} from "./intrinsics.ts";
 import {
   ACCESS_LOGS_BUCKET,
   accessLogsResources,
@@ -61,5 +69,10 @@ export function replicaStack(inputs: StackInputs) {
     Value: ref(ACCESS_LOGS_BUCKET),
   };
   outputs.Stage = { Description: "Deployment stage", Value: inputs.stage };
-  return { Resources: resources, Outputs: outputs, extensions: deploymentBucketExtension() };
+  // No role here today; any added later gets the boundary too.
+  return {
+    Resources: withPermissionsBoundary(resources, inputs.permissionsBoundary),
+    Outputs: outputs,
+    extensions: deploymentBucketExtension(),
+  };
 }

@@ -231,6 +231,20 @@ describe("readInputs (deploy parameters)", () => {
     });
   });
 
+  it.each([
+    "arn:aws:iam::123456789012:policy/github-deploy-backup-validator-prod-boundary",
+    "arn:aws-us-gov:iam::123456789012:policy/boundaries/backup_validator+prod=1,2.3@x",
+  ])("reads --param permissionsBoundary=%s (an IAM policy ARN)", (arn) => {
+    expect(primary({ param: [`permissionsBoundary=${arn}`] }).permissionsBoundary).toBe(arn);
+    expect(readInputs({ param: [`permissionsBoundary=${arn}`] }, "replica")).toMatchObject({
+      permissionsBoundary: arn,
+    });
+  });
+
+  it("sets no permissions boundary without the parameter", () => {
+    expect(primary({})).not.toHaveProperty("permissionsBoundary");
+  });
+
   it("gives the replica stack the primary region as a parameter", () => {
     const inputs = readInputs(
       { param: ["primaryRegion=eu-west-1", "replicaRegion=eu-central-1"] },
@@ -245,6 +259,17 @@ describe("readInputs (deploy parameters)", () => {
     ["an unknown encryption", { param: ["bucketEncryption=DSSE"] }, "primary"],
     ["a non-boolean RTC switch", { param: ["replicationTimeControl=yes"] }, "primary"],
     ["an unknown lookup", { param: ["replicaLookup=ssm"] }, "primary"],
+    [
+      "a role ARN as permissions boundary",
+      { param: ["permissionsBoundary=arn:aws:iam::123456789012:role/boundary"] },
+      "primary",
+    ],
+    [
+      "a boundary ARN with an 11-digit account",
+      { param: ["permissionsBoundary=arn:aws:iam::12345678901:policy/boundary"] },
+      "replica",
+    ],
+    ["a boundary that is a bare name", { param: ["permissionsBoundary=boundary"] }, "primary"],
     ["--region on the replica stack", { region: "us-east-2" }, "replica"],
     [
       "a primaryRegion unlike --region",
