@@ -1,99 +1,25 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { DEPLOY_SCOPE_TAG } from "../../resources/cloudformation/storage.ts";
-import { repositoryRoot } from "./workflow-files.ts";
+import {
+  ACCOUNT,
+  actionsOf,
+  BOUNDARY_LOGICAL_ID,
+  boundaryPolicy,
+  deployRole,
+  parameterValues,
+  resolve,
+  resourcesOf,
+  type Statement,
+  template,
+  wildcardMatches,
+} from "../helpers/deploy-role-template.ts";
 
-// The one-time role template (resources/github-oidc-deploy-role.yml) is written with long-form
-// intrinsics (Fn::Sub, Ref) so that a plain YAML parser reads it. These tests resolve its
-// Fn::Sub strings with the parameters' defaults and evaluate its statements the way IAM matches
+// The one-time role template (resources/github-oidc-deploy-role.yml), read with its parameters'
+// defaults (test/helpers/deploy-role-template.ts); statements are evaluated the way IAM matches
 // ARNs (wildcards), to prove what the deploy role can and cannot touch.
-
-const ACCOUNT = "123456789012";
-
-type Statement = {
-  Sid: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-  Principal?: unknown;
-};
-
-type Template = {
-  Parameters: Record<string, { Default?: string; AllowedPattern?: string }>;
-  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
-};
-
-const template = parse(
-  readFileSync(join(repositoryRoot, "resources", "github-oidc-deploy-role.yml"), "utf8"),
-) as Template;
-
-function deployRole() {
-  const role = template.Resources.DeployRole;
-  if (role === undefined) throw new Error("no DeployRole");
-  return role.Properties as {
-    RoleName: unknown;
-    AssumeRolePolicyDocument: { Statement: Statement[] };
-    Policies: { PolicyDocument: { Statement: Statement[] } }[];
-  };
-}
 
 const statements = deployRole().Policies.flatMap((policy) => policy.PolicyDocument.Statement);
 const allowStatements = statements.filter((statement) => statement.Effect === "Allow");
-
-function parameterValues(overrides: Record<string, string> = {}): Record<string, string> {
-  const values: Record<string, string> = {
-    "AWS::Partition": "aws",
-    "AWS::AccountId": ACCOUNT,
-    GitHubRepository: "octo-org/backup-validator",
-  };
-  for (const [name, parameter] of Object.entries(template.Parameters)) {
-    if (parameter.Default !== undefined) values[name] = parameter.Default;
-  }
-  return { ...values, ...overrides };
-}
-
-/** Resolves `{ "Fn::Sub": "..." }`, `{ Ref }` or a plain string. */
-function resolve(value: unknown, parameters: Record<string, string>): string {
-  if (typeof value === "string") return value;
-  const record = value as Record<string, unknown>;
-  if (typeof record.Ref === "string") {
-    const resolved = parameters[record.Ref];
-    if (resolved === undefined) throw new Error(`unknown Ref ${record.Ref}`);
-    return resolved;
-  }
-  if (typeof record["Fn::Sub"] === "string") {
-    return record["Fn::Sub"].replace(/\$\{([\w:]+)\}/g, (_match, name: string) => {
-      const resolved = parameters[name];
-      if (resolved === undefined) throw new Error(`unknown Sub variable ${name}`);
-      return resolved;
-    });
-  }
-  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
-}
-
-function actionsOf(statement: Statement): string[] {
-  return Array.isArray(statement.Action) ? statement.Action : [statement.Action];
-}
-
-function resourcesOf(statement: Statement, parameters: Record<string, string>): string[] {
-  const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-  return resources.map((resource) => resolve(resource, parameters));
-}
-
-function wildcardMatches(pattern: string, value: string): boolean {
-  const expression = pattern
-    .split("")
-    .map((character) => {
-      if (character === "*") return ".*";
-      if (character === "?") return ".";
-      return character.replace(/[.+^${}()|[\]\\/]/g, "\\$&");
-    })
-    .join("");
-  return new RegExp(`^${expression}$`).test(value);
-}
 
 /** Whether some Allow statement names this action on this ARN (conditions not evaluated). */
 function allows(action: string, arn: string, overrides: Record<string, string> = {}): boolean {
@@ -143,7 +69,7 @@ describe("trust policy", () => {
 });
 
 describe("permissions", () => {
-  it("are Allow statements without wildcard actions, but for the one denying resource import", () => {
+  it("are Allow statements without wildcard actions, but for the denials (resource import, boundaries)", () => {
     // Assess
     expect(allowStatements.length).toBeGreaterThan(10);
     for (const statement of allowStatements) {
@@ -156,6 +82,23 @@ describe("permissions", () => {
         Action: "cloudformation:*",
         Resource: "*",
         Condition: { "ForAnyValue:StringLike": { "cloudformation:ImportResourceTypes": "*" } },
+      },
+      {
+        Sid: "DenyRemovingBoundaries",
+        Effect: "Deny",
+        Action: "iam:DeleteRolePermissionsBoundary",
+        Resource: "*",
+      },
+      {
+        Sid: "DenyChangingTheBoundaryPolicy",
+        Effect: "Deny",
+        Action: [
+          "iam:CreatePolicyVersion",
+          "iam:DeletePolicyVersion",
+          "iam:SetDefaultPolicyVersion",
+          "iam:DeletePolicy",
+        ],
+        Resource: { Ref: BOUNDARY_LOGICAL_ID },
       },
     ]);
   });
@@ -215,9 +158,11 @@ describe("permissions", () => {
     });
   });
 
-  it("manage roles with inline policies only: no managed policies, users, groups or boundaries", () => {
+  it("manage roles with inline policies only: no managed policies, users or groups", () => {
     // Prepare
-    const iamActions = statements.flatMap(actionsOf).filter((action) => action.startsWith("iam:"));
+    const iamActions = allowStatements
+      .flatMap(actionsOf)
+      .filter((action) => action.startsWith("iam:"));
 
     // Assess
     expect(iamActions.sort()).toEqual([
@@ -230,6 +175,7 @@ describe("permissions", () => {
       "iam:ListRolePolicies",
       "iam:ListRoleTags",
       "iam:PassRole",
+      "iam:PutRolePermissionsBoundary",
       "iam:PutRolePolicy",
       "iam:TagRole",
       "iam:UntagRole",
@@ -237,6 +183,127 @@ describe("permissions", () => {
       "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]);
+  });
+});
+
+describe("permissions boundary: the stacks' roles can do no more than StackRolesBoundary", () => {
+  const boundaryRef = { Ref: BOUNDARY_LOGICAL_ID };
+  // Every action by which a principal can give a role permissions or lift its boundary.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate
+  const granting = [
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+  ];
+  const grantingStatements = (action: string) =>
+    allowStatements.filter((statement) =>
+      actionsOf(statement).some((pattern) => wildcardMatches(pattern, action)),
+    );
+
+  it.each(granting)("%s: only with the boundary, when allowed at all", (action) => {
+    // Assess
+    for (const statement of grantingStatements(action)) {
+      expect({ sid: statement.Sid, condition: statement.Condition?.StringEquals }).toEqual({
+        sid: statement.Sid,
+        condition: expect.objectContaining({ "iam:PermissionsBoundary": boundaryRef }),
+      });
+    }
+  });
+
+  it("lets CloudFormation create roles, write their inline policies and set the boundary, and attach nothing", () => {
+    // Assess: the conditions above are not vacuous
+    expect(grantingStatements("iam:CreateRole").map((statement) => statement.Sid)).toEqual([
+      "StackRolesOnlyWithBoundary",
+    ]);
+    expect(grantingStatements("iam:PutRolePolicy")).toHaveLength(1);
+    expect(grantingStatements("iam:PutRolePermissionsBoundary")).toHaveLength(1);
+    expect(grantingStatements("iam:AttachRolePolicy")).toEqual([]);
+    expect(
+      allows(
+        "iam:CreateRole",
+        `arn:aws:iam::${ACCOUNT}:role/backup-validator-dev-ChecksumValidatorRole-AB12`,
+      ),
+    ).toBe(true);
+  });
+
+  it("never removes a boundary, and never changes or deletes the boundary policy", () => {
+    // Prepare
+    const denied = (action: string, resource: unknown) =>
+      statements.some(
+        (statement) =>
+          statement.Effect === "Deny" &&
+          statement.Condition === undefined &&
+          actionsOf(statement).includes(action) &&
+          JSON.stringify([statement.Resource].flat()).includes(JSON.stringify(resource)),
+      );
+
+    // Assess
+    expect(denied("iam:DeleteRolePermissionsBoundary", "*")).toBe(true);
+    for (const action of [
+      "iam:CreatePolicyVersion",
+      "iam:DeletePolicyVersion",
+      "iam:SetDefaultPolicyVersion",
+      "iam:DeletePolicy",
+    ]) {
+      expect({ action, denied: denied(action, boundaryRef) }).toEqual({ action, denied: true });
+    }
+    const policyActions = allowStatements
+      .flatMap(actionsOf)
+      .filter((action) => /^iam:.*Polic(y|ies)/.test(action) && !/Role/.test(action));
+    expect(policyActions).toEqual([]);
+  });
+
+  it("is a managed policy named outside the stage's prefix, given as an output", () => {
+    // Prepare
+    const boundary = boundaryPolicy();
+    const parameters = parameterValues({ Stage: "prod" });
+
+    // Assess
+    expect(boundary.Type).toBe("AWS::IAM::ManagedPolicy");
+    expect(resolve(boundary.Properties.ManagedPolicyName, parameters)).toBe(
+      "github-deploy-backup-validator-prod-boundary",
+    );
+    expect(template.Outputs.PermissionsBoundaryArn?.Value).toEqual(boundaryRef);
+  });
+
+  it("allows named actions only, on this stage's names in the two regions only", () => {
+    // Prepare
+    const boundaryStatements = boundaryPolicy().Properties.PolicyDocument.Statement;
+    const parameters = parameterValues();
+    const stageScoped = [
+      // logs, sqs, sns: <service>-<stage>- in the primary region
+      new RegExp(
+        `^arn:aws:(logs|sqs|sns):us-east-1:${ACCOUNT}:(log-group:/aws/lambda/)?backup-validator-dev-\\*`,
+      ),
+      // data buckets <service>-<category>-<stage>-<account>-<region>
+      new RegExp(`^arn:aws:s3:::backup-validator-\\*-dev-${ACCOUNT}-(us-east-1|us-west-2)(/\\*)?$`),
+      // keys: random ids, confined by kms:ViaService below
+      new RegExp(`^arn:aws:kms:(us-east-1|us-west-2):${ACCOUNT}:key/\\*$`),
+    ];
+
+    // Assess
+    expect(boundaryStatements.length).toBeGreaterThan(0);
+    for (const statement of boundaryStatements) {
+      expect(statement.Effect).toBe("Allow");
+      for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+      for (const resource of resourcesOf(statement, parameters)) {
+        expect({
+          sid: statement.Sid,
+          resource,
+          scoped: stageScoped.some((r) => r.test(resource)),
+        }).toEqual({ sid: statement.Sid, resource, scoped: true });
+      }
+      if (actionsOf(statement).some((action) => action.startsWith("kms:"))) {
+        const via = statement.Condition?.StringEquals?.["kms:ViaService"] as unknown[];
+        expect(via.map((value) => resolve(value, parameters)).sort()).toEqual([
+          "s3.us-east-1.amazonaws.com",
+          "s3.us-west-2.amazonaws.com",
+          "sns.us-east-1.amazonaws.com",
+          "sqs.us-east-1.amazonaws.com",
+        ]);
+      }
+    }
   });
 });
 

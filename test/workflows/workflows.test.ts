@@ -17,7 +17,8 @@ import {
 } from "./workflow-files.ts";
 
 const CONFIRMATION = "destroy all resources";
-const DEPLOY_CHECK = "Check the branch, the stage name and the role variable";
+const DEPLOY_CHECK = "Check the branch, the stage name and the role variables";
+const BOUNDARY = "arn:aws:iam::123456789012:policy/github-deploy-backup-validator-prod-boundary";
 
 /** The GitHub environment variables that carry a stage's deploy parameters. */
 const DEPLOY_VARIABLES = [
@@ -28,6 +29,8 @@ const DEPLOY_VARIABLES = [
   "BUCKET_ENCRYPTION",
   "REPLICATION_TIME_CONTROL",
 ];
+/** Set for the whole deploy job (its first step requires it); optional for destroy. */
+const BOUNDARY_VARIABLE = "PERMISSIONS_BOUNDARY_ARN";
 
 /** The arguments `npm run <script> -- <args>` hands to npm. */
 const npmRun = (script: string, ...args: string[]) => ["run", script, "--", ...args];
@@ -46,7 +49,9 @@ function runWithStubNpm(step: Step, env: Record<string, string>, exitCode = 0) {
       `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > '${record}'\nexit ${exitCode}\n`,
       { mode: 0o755 },
     );
-    const blanks = Object.fromEntries(DEPLOY_VARIABLES.map((name) => [name, ""]));
+    const blanks = Object.fromEntries(
+      [...DEPLOY_VARIABLES, BOUNDARY_VARIABLE].map((name) => [name, ""]),
+    );
     const { status } = runStepScript(step.run ?? "", {
       ...blanks,
       ...env,
@@ -274,6 +279,7 @@ describe("deploy.yml", () => {
         ALERT_EMAILS: "ops@example.com, on call@example.org",
         BUCKET_ENCRYPTION: "SSE-KMS",
         REPLICATION_TIME_CONTROL: "false",
+        PERMISSIONS_BOUNDARY_ARN: BOUNDARY,
       });
 
       // Assess: one argument each, spaces kept inside it
@@ -290,8 +296,23 @@ describe("deploy.yml", () => {
           "--param=alertEmails=ops@example.com, on call@example.org",
           "--param=bucketEncryption=SSE-KMS",
           "--param=replicationTimeControl=false",
+          `--param=permissionsBoundary=${BOUNDARY}`,
         ),
       });
+    });
+
+    it("passes the permissions boundary the deploy role requires from the environment's variable", () => {
+      // Act
+      const result = runWithStubNpm(deployStep, {
+        STAGE: "prod",
+        PERMISSIONS_BOUNDARY_ARN: BOUNDARY,
+      });
+
+      // Assess: set for the whole job, so the first step can require it
+      expect(deployJob.env?.[BOUNDARY_VARIABLE]).toBe(`\${{ vars.${BOUNDARY_VARIABLE} }}`);
+      expect(result.npm).toEqual(
+        npmRun("deploy", "--stage", "prod", `--param=permissionsBoundary=${BOUNDARY}`),
+      );
     });
 
     it("passes only the variables that are set", () => {
@@ -329,6 +350,7 @@ describe("deploy.yml", () => {
     const script = checkStep.run ?? "";
     const role = "arn:aws:iam::123456789012:role/github-deploy-backup-validator-dev";
     const fromMain = { REF: "refs/heads/main", DEFAULT_BRANCH: "main" };
+    const variables = { AWS_DEPLOY_ROLE_ARN: role, PERMISSIONS_BOUNDARY_ARN: BOUNDARY };
 
     it("is the first step, fed with the triggering ref and the default branch", () => {
       // Assess
@@ -345,7 +367,7 @@ describe("deploy.yml", () => {
         // Act
         const result = runStepScript(script, {
           STAGE: "prod",
-          AWS_DEPLOY_ROLE_ARN: role,
+          ...variables,
           REF: ref,
           DEFAULT_BRANCH: "main",
         });
@@ -361,7 +383,7 @@ describe("deploy.yml", () => {
       const result = runStepScript(script, {
         ...fromMain,
         STAGE: stage,
-        AWS_DEPLOY_ROLE_ARN: role,
+        ...variables,
       });
 
       // Assess
@@ -373,7 +395,7 @@ describe("deploy.yml", () => {
       const result = runStepScript(script, {
         ...fromMain,
         STAGE: stage,
-        AWS_DEPLOY_ROLE_ARN: role,
+        ...variables,
       });
 
       // Assess
@@ -388,6 +410,20 @@ describe("deploy.yml", () => {
       // Assess
       expect(result.status).toBe(1);
       expect(result.output).toContain("Set the variable AWS_DEPLOY_ROLE_ARN");
+    });
+
+    it("refuses to run without the permissions boundary variable", () => {
+      // Act
+      const result = runStepScript(script, {
+        ...fromMain,
+        STAGE: "dev",
+        AWS_DEPLOY_ROLE_ARN: role,
+        PERMISSIONS_BOUNDARY_ARN: "",
+      });
+
+      // Assess
+      expect(result.status).toBe(1);
+      expect(result.output).toContain("Set the variable PERMISSIONS_BOUNDARY_ARN");
     });
   });
 });
@@ -521,7 +557,7 @@ describe("destroy.yml", () => {
     expect(steps.indexOf(removeStep)).toBeGreaterThan(steps.indexOf(credentials));
   });
 
-  it("finds the stacks in the regions of the environment's variables, as deploy.yml does", () => {
+  it("finds the stacks in the regions of the environment's variables and passes its boundary, as deploy.yml does", () => {
     // Act
     const defaults = runWithStubNpm(removeStep, { STAGE: "prod" });
     const regions = runWithStubNpm(removeStep, {
@@ -529,12 +565,20 @@ describe("destroy.yml", () => {
       PRIMARY_REGION: "eu-west-1",
       REPLICA_REGION: "eu-central-1",
     });
+    const bounded = runWithStubNpm(removeStep, {
+      STAGE: "prod",
+      PERMISSIONS_BOUNDARY_ARN: BOUNDARY,
+    });
 
     // Assess
     expect(removeStep.env).toEqual({
       PRIMARY_REGION: `\${{ vars.PRIMARY_REGION }}`,
       REPLICA_REGION: `\${{ vars.REPLICA_REGION }}`,
+      PERMISSIONS_BOUNDARY_ARN: `\${{ vars.PERMISSIONS_BOUNDARY_ARN }}`,
     });
+    expect(bounded.npm).toEqual(
+      npmRun("remove", "--stage", "prod", `--param=permissionsBoundary=${BOUNDARY}`),
+    );
     expect(defaults).toEqual({ status: 0, npm: npmRun("remove", "--stage", "prod") });
     expect(regions.npm).toEqual(
       npmRun(
