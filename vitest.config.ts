@@ -17,7 +17,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     coverage: {
       provider: "v8",
-      include: ["shared/**/*.ts", "functions/**/*.ts"],
+      include: ["shared/**/*.ts", "functions/**/*.ts", "scripts/**/*.ts"],
       reporter: ["text-summary", "text"],
       thresholds: { lines: 90 },
     },

@@ -1,6 +1,6 @@
-// On-call command; see `npm run redrive -- --help`. The logic lives in shared/oncall/ so that tests
+// On-call command; see `npm run redrive -- --help`. The logic lives in scripts/oncall/ so that tests
 // and the local stack run exactly this code in-process.
-import { processIo } from "../shared/oncall/cli.ts";
-import { redriveMain } from "../shared/oncall/redrive-command.ts";
+import { processIo } from "./oncall/cli.ts";
+import { redriveMain } from "./oncall/redrive-command.ts";
 
 process.exitCode = await redriveMain(process.argv.slice(2), processIo());

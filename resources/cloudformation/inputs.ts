@@ -10,7 +10,7 @@ import {
   type ResourceNames,
   resourceNames,
   settings,
-} from "../../shared/settings.ts";
+} from "../settings.ts";
 
 /**
  * How the primary stack learns the replica stack's outputs. `cloudformation` (deploys) reads

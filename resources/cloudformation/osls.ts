@@ -2,7 +2,7 @@
  * Entry points for `${file(./resources/cloudformation/osls.cjs):<name>}` in the two service
  * files. osls calls each with the CLI options and a variable resolver.
  */
-import type { FunctionKey } from "../../shared/settings.ts";
+import type { FunctionKey } from "../settings.ts";
 import { type CliOptions, namesFor, readInputs } from "./inputs.ts";
 import { functionEnvironment, primaryStack, readReplicaFacts } from "./primary.ts";
 import { replicaStack } from "./replica.ts";

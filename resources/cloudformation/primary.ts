@@ -10,7 +10,7 @@ import {
   type FunctionKey,
   type ResourceNames,
   settings,
-} from "../../shared/settings.ts";
+} from "../settings.ts";
 import { namesFor, type StackInputs } from "./inputs.ts";
 import {
   getAtt,

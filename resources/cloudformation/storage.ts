@@ -1,5 +1,5 @@
 /** Buckets, bucket policies and the data key, shared by the primary and the replica stack. */
-import { settings } from "../../shared/settings.ts";
+import { settings } from "../settings.ts";
 import type { StackInputs } from "./inputs.ts";
 import {
   getAtt,

@@ -129,3 +129,28 @@ export function unusedSuppressions(
       .filter((entry) => !seen.has(entry)),
   );
 }
+
+/**
+ * cfn-guard over packaged templates built with `params`: one line per finding no suppression
+ * covers, and per suppression that matched nothing (stale entries must go). Empty: all pass.
+ */
+export async function guardTemplates(
+  templatePaths: readonly string[],
+  params: Readonly<Record<string, string>>,
+): Promise<string[]> {
+  const suppressions = readSuppressions();
+  const withDefaults = { bucketEncryption: "SSE-S3", ...params };
+  const problems: string[] = [];
+  const used: string[] = [];
+  for (const template of templatePaths) {
+    const result = applySuppressions(await runGuard(template), suppressions, withDefaults);
+    used.push(...result.used);
+    for (const finding of result.unsuppressed) {
+      problems.push(`${template}: ${finding.rule} fails for ${finding.resources.join(", ")}`);
+    }
+  }
+  for (const entry of unusedSuppressions(suppressions, withDefaults, used)) {
+    problems.push(`resources/guard-suppressions.json: ${entry} matches no finding; remove it`);
+  }
+  return problems;
+}

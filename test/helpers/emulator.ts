@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { startFauxqs } from "fauxqs";
-import { onEmulatorOrigin } from "../../shared/local/emulator-urls.ts";
+import { onEmulatorOrigin } from "../../scripts/local/emulator-urls.ts";
 
 export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 

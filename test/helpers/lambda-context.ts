@@ -1,1 +1,1 @@
-export { lambdaContext } from "../../shared/local/lambda-context.ts";
+export { lambdaContext } from "../../scripts/local/lambda-context.ts";

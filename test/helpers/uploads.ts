@@ -2,4 +2,4 @@ export {
   deterministicBytes as content,
   MIN_PART_SIZE,
   multipartUpload,
-} from "../../shared/local/multipart.ts";
+} from "../../scripts/local/multipart.ts";

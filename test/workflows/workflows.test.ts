@@ -205,7 +205,7 @@ describe("ci.yml", () => {
       name: "cloudformation-templates",
     });
     expect(stepNamed(summary, "Write the template summary").run).toContain(
-      'node scripts/template-summary.ts .head-templates --base .base >> "$GITHUB_STEP_SUMMARY"',
+      'node scripts/infra/template-summary.ts .head-templates --base .base >> "$GITHUB_STEP_SUMMARY"',
     );
   });
 });

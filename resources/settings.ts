@@ -1,0 +1,308 @@
+/**
+ * Names and settings of the deployed system, read from resources/settings.json: the one source
+ * that the CloudFormation generator (resources/cloudformation/), the local stack and the tests
+ * all use, so a bucket, queue or redrive setting cannot differ between them.
+ */
+
+import { ConfigurationError } from "../shared/errors.ts";
+import raw from "./settings.json" with { type: "json" };
+
+export type FunctionKey = "checksum-validator" | "failure-notifier";
+export type QueueKey = "validation" | "failure";
+export type BucketEncryption = "SSE-S3" | "SSE-KMS";
+
+export interface FunctionSettings {
+  readonly timeoutSeconds: number;
+  readonly memorySizeMb: number;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowSeconds: number;
+  readonly maximumConcurrency: number;
+}
+
+export interface QueueSettings {
+  /** The function that consumes the queue; its timeout bounds the visibility timeout. */
+  readonly consumer: FunctionKey;
+  readonly visibilityTimeoutSeconds: number;
+  readonly messageRetentionSeconds: number;
+}
+
+export interface Settings {
+  readonly service: string;
+  readonly defaults: {
+    readonly stage: string;
+    readonly primaryRegion: string;
+    readonly replicaRegion: string;
+    readonly bucketEncryption: BucketEncryption;
+    readonly replicationTimeControl: boolean;
+  };
+  readonly categories: readonly string[];
+  readonly names: Readonly<Record<NameKey, string>>;
+  readonly functions: Readonly<Record<FunctionKey, FunctionSettings>>;
+  readonly queues: Readonly<Record<QueueKey, QueueSettings>> & {
+    readonly maxReceiveCount: number;
+    readonly dlqMessageRetentionSeconds: number;
+  };
+  readonly eventBridgeTarget: {
+    readonly maximumRetryAttempts: number;
+    readonly maximumEventAgeSeconds: number;
+  };
+  readonly replicationDeadlineSeconds: number;
+  readonly logRetentionDays: number;
+  readonly accessLogRetentionDays: number;
+  readonly lifecycle: {
+    readonly noncurrentToGlacierIrDays: number;
+    readonly noncurrentExpirationDays: number;
+    readonly abortIncompleteMultipartUploadDays: number;
+  };
+  readonly alarms: {
+    readonly periodSeconds: number;
+    readonly oldestValidationMessageAgeSeconds: number;
+  };
+  readonly powertools: { readonly metricsNamespace: string; readonly logLevel: string };
+}
+
+export type NameKey =
+  | "primaryStack"
+  | "replicaStack"
+  | "primaryBucket"
+  | "replicaBucket"
+  | "accessLogsBucket"
+  | "validationQueue"
+  | "validationDlq"
+  | "failureQueue"
+  | "failureDlq"
+  | "alertTopic"
+  | "function"
+  | "dashboard";
+
+/**
+ * The account id emulators use (fauxqs, LocalStack). Used when no account id is given, i.e. for
+ * the local stack; deployed names always carry the real account id.
+ */
+export const LOCAL_ACCOUNT_ID = "000000000000";
+
+/**
+ * Stands for the account id in names that go into CloudFormation `Fn::Sub`; the real id is only
+ * known at deploy time and `${aws:accountId}` would need STS while packaging.
+ */
+export const CLOUDFORMATION_ACCOUNT_ID = `\${AWS::AccountId}`;
+
+// A data category becomes part of bucket names and of CloudFormation logical ids.
+const CATEGORY = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+// Stages become part of bucket names, which must be lowercase.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+const STAGE = /^[a-z0-9][a-z0-9-]*$/;
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
+
+export const settings: Settings = checkSettings(raw as Settings);
+
+/** Validates settings.json at load: categories, and each queue's visibility timeout. */
+export function checkSettings(candidate: Settings): Settings {
+  for (const category of candidate.categories) checkCategory(category, "settings.json categories");
+  for (const [key, queue] of Object.entries(candidate.queues)) {
+    if (typeof queue !== "object") continue;
+    const consumer = candidate.functions[queue.consumer];
+    if (consumer === undefined) {
+      throw new ConfigurationError(`settings.json queues.${key}.consumer`, "names no function");
+    }
+    const minimum = minimumVisibilityTimeout(consumer);
+    // Lambda's guidance: visibility timeout at least six times the function timeout, plus the
+    // batching window. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html
+    if (queue.visibilityTimeoutSeconds < minimum) {
+      throw new ConfigurationError(
+        `settings.json queues.${key}.visibilityTimeoutSeconds`,
+        `must be at least 6 x ${queue.consumer} timeout + batching window = ${minimum}`,
+        String(queue.visibilityTimeoutSeconds),
+      );
+    }
+  }
+  return candidate;
+}
+
+/** 6 × the consumer's timeout + its batching window. */
+export function minimumVisibilityTimeout(consumer: FunctionSettings): number {
+  return 6 * consumer.timeoutSeconds + consumer.maximumBatchingWindowSeconds;
+}
+
+function checkCategory(category: string, variable: string): string {
+  if (!CATEGORY.test(category) || category.length > 20) {
+    throw new ConfigurationError(
+      variable,
+      "each category must be 1-20 lowercase letters, digits or single hyphens, starting with a letter",
+      category,
+    );
+  }
+  return category;
+}
+
+/** Parses a comma-separated category list (the `categories` deploy parameter). */
+export function parseCategories(list: string, variable = "categories"): string[] {
+  const categories = list
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (categories.length === 0) throw new ConfigurationError(variable, "names no category", list);
+  for (const category of categories) checkCategory(category, variable);
+  if (new Set(categories).size !== categories.length) {
+    throw new ConfigurationError(variable, "names a category twice", list);
+  }
+  return categories;
+}
+
+/** Replaces each `{placeholder}` of a settings.json name pattern; unknown placeholders throw. */
+export function renderName(pattern: string, values: Readonly<Record<string, string>>): string {
+  return pattern.replace(PLACEHOLDER, (_match, key: string) => {
+    const value = values[key];
+    if (value === undefined) {
+      throw new ConfigurationError("settings.json names", `unknown placeholder {${key}}`, pattern);
+    }
+    return value;
+  });
+}
+
+export interface NameOptions {
+  /** 12-digit account id, or CLOUDFORMATION_ACCOUNT_ID for templates. Default LOCAL_ACCOUNT_ID. */
+  readonly accountId?: string;
+  readonly primaryRegion?: string;
+  readonly replicaRegion?: string;
+  /** Default: settings.json categories. */
+  readonly categories?: readonly string[];
+}
+
+export interface BucketPairNames {
+  readonly category: string;
+  readonly primaryBucket: string;
+  readonly replicaBucket: string;
+}
+
+export interface ResourceNames {
+  readonly stage: string;
+  readonly accountId: string;
+  readonly primaryRegion: string;
+  readonly replicaRegion: string;
+  readonly primaryStack: string;
+  readonly replicaStack: string;
+  readonly buckets: readonly BucketPairNames[];
+  readonly accessLogsBuckets: { readonly primary: string; readonly replica: string };
+  readonly validationQueue: string;
+  readonly validationDlq: string;
+  readonly failureQueue: string;
+  readonly failureDlq: string;
+  readonly alertTopic: string;
+  readonly functions: Readonly<Record<FunctionKey, string>>;
+  readonly dashboard: string;
+}
+
+/** Every name the stacks (and the local stack) use for `stage`. */
+export function resourceNames(stage: string, options: NameOptions = {}): ResourceNames {
+  if (!STAGE.test(stage)) {
+    throw new ConfigurationError("stage", "must be lowercase letters, digits and hyphens", stage);
+  }
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+  if (accountId !== CLOUDFORMATION_ACCOUNT_ID && !ACCOUNT_ID.test(accountId)) {
+    throw new ConfigurationError("accountId", "must be a 12-digit AWS account id", accountId);
+  }
+  const primaryRegion = checkRegion(
+    "primaryRegion",
+    options.primaryRegion ?? settings.defaults.primaryRegion,
+  );
+  const replicaRegion = checkRegion(
+    "replicaRegion",
+    options.replicaRegion ?? settings.defaults.replicaRegion,
+  );
+  if (primaryRegion === replicaRegion) {
+    throw new ConfigurationError(
+      "replicaRegion",
+      "must differ from the primary region",
+      replicaRegion,
+    );
+  }
+  const categories = options.categories ?? settings.categories;
+  for (const category of categories) checkCategory(category, "categories");
+
+  const base = { service: settings.service, stage, accountId, primaryRegion, replicaRegion };
+  const name = (key: NameKey, extra: Record<string, string> = {}) =>
+    renderName(settings.names[key], { ...base, ...extra });
+  const bucket = (key: NameKey, extra: Record<string, string>) => checkBucketName(name(key, extra));
+
+  return {
+    stage,
+    accountId,
+    primaryRegion,
+    replicaRegion,
+    primaryStack: name("primaryStack"),
+    replicaStack: name("replicaStack"),
+    buckets: categories.map((category) => ({
+      category,
+      primaryBucket: bucket("primaryBucket", { category }),
+      replicaBucket: bucket("replicaBucket", { category }),
+    })),
+    accessLogsBuckets: {
+      primary: bucket("accessLogsBucket", { region: primaryRegion }),
+      replica: bucket("accessLogsBucket", { region: replicaRegion }),
+    },
+    validationQueue: name("validationQueue"),
+    validationDlq: name("validationDlq"),
+    failureQueue: name("failureQueue"),
+    failureDlq: name("failureDlq"),
+    alertTopic: name("alertTopic"),
+    functions: {
+      "checksum-validator": name("function", { function: "checksum-validator" }),
+      "failure-notifier": name("function", { function: "failure-notifier" }),
+    },
+    dashboard: name("dashboard"),
+  };
+}
+
+/** The BUCKET_PAIRS value (see shared/config/bucket-pairs.ts) for `stage`. */
+export function bucketPairsFor(
+  stage: string,
+  options: NameOptions = {},
+): Record<string, { replica: string; category: string }> {
+  return Object.fromEntries(
+    resourceNames(stage, options).buckets.map((pair) => [
+      pair.primaryBucket,
+      { replica: pair.replicaBucket, category: pair.category },
+    ]),
+  );
+}
+
+/** Queue names and the redrive/visibility settings the stack and the local stack must share. */
+export function queueSettingsFor(stage: string, options: NameOptions = {}) {
+  const names = resourceNames(stage, options);
+  const { maxReceiveCount, dlqMessageRetentionSeconds } = settings.queues;
+  const queue = (key: QueueKey, name: string, dlqName: string) => ({
+    name,
+    visibilityTimeoutSeconds: settings.queues[key].visibilityTimeoutSeconds,
+    messageRetentionSeconds: settings.queues[key].messageRetentionSeconds,
+    maxReceiveCount,
+    dlq: { name: dlqName, messageRetentionSeconds: dlqMessageRetentionSeconds },
+  });
+  return {
+    validation: queue("validation", names.validationQueue, names.validationDlq),
+    failure: queue("failure", names.failureQueue, names.failureDlq),
+  };
+}
+
+function checkRegion(variable: string, region: string): string {
+  if (!REGION.test(region)) {
+    throw new ConfigurationError(variable, "must be an AWS region such as us-west-2", region);
+  }
+  return region;
+}
+
+function checkBucketName(name: string): string {
+  // The account id is always 12 digits; check the length the deployed name will have.
+  const deployed = name.replaceAll(CLOUDFORMATION_ACCOUNT_ID, LOCAL_ACCOUNT_ID);
+  if (!BUCKET_NAME.test(deployed) || deployed.includes("..")) {
+    throw new ConfigurationError(
+      "bucket name",
+      "must be 3-63 lowercase letters, digits, dots or hyphens; shorten the stage or category",
+      name,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,74 @@
+/**
+ * npm run package | deploy | remove | lint:iac | guard (entry point: scripts/infra.ts)
+ *
+ *   node scripts/infra.ts package  [--stage S] [--region R] [--param name=value ...] [--out DIR]
+ *   node scripts/infra.ts deploy   --stage S [--region R] [--param name=value ...] [--aws-profile P]
+ *   node scripts/infra.ts remove   --stage S [--region R] [--param name=value ...] [--aws-profile P]
+ *   node scripts/infra.ts lint     (package, then cfn-lint both templates)
+ *   node scripts/infra.ts guard    (package, then cfn-guard with the Control Tower rules)
+ *
+ * Parameters (`--param`): replicaRegion, categories, alertEmails, bucketEncryption,
+ * replicationTimeControl, permissionsBoundary (see resources/cloudformation/inputs.ts).
+ */
+import { execFileSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { guardTemplates } from "./guard.ts";
+import { deployStacks, packageStacks, removeStacks, type StackOptions } from "./stacks.ts";
+
+/** Runs one infra command; returns the exit code. Throws on bad usage and failed commands. */
+export async function infraMain(argv: readonly string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      stage: { type: "string" },
+      region: { type: "string" },
+      param: { type: "string", multiple: true },
+      "aws-profile": { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const options: StackOptions = {
+    ...(values.stage === undefined ? {} : { stage: values.stage }),
+    ...(values.region === undefined ? {} : { region: values.region }),
+    ...(values["aws-profile"] === undefined ? {} : { awsProfile: values["aws-profile"] }),
+    params: values.param ?? [],
+  };
+  // Default: .serverless/primary and .serverless/replica.
+  const out = values.out;
+  const command = positionals[0];
+  switch (command) {
+    case "package": {
+      const templates = await packageStacks(out, options);
+      console.log(`Templates:\n  ${templates.replica}\n  ${templates.primary}`);
+      return 0;
+    }
+    case "deploy":
+    case "remove":
+      if (options.stage === undefined) throw new Error(`${command} needs --stage <stage>`);
+      await (command === "deploy" ? deployStacks(options) : removeStacks(options));
+      return 0;
+    case "lint": {
+      const templates = await packageStacks(out, options, { quiet: true });
+      // cfn-lint: AWS's template linter (pip install cfn-lint); exits non-zero on any finding.
+      execFileSync("cfn-lint", [templates.replica, templates.primary], { stdio: "inherit" });
+      console.log("cfn-lint: no findings in either template");
+      return 0;
+    }
+    case "guard": {
+      const templates = await packageStacks(out, options, { quiet: true });
+      const params = Object.fromEntries(
+        (options.params ?? []).map((param) => param.split("=", 2) as [string, string]),
+      );
+      const problems = await guardTemplates([templates.replica, templates.primary], params);
+      for (const problem of problems) console.error(problem);
+      if (problems.length > 0) return 1;
+      console.log(
+        "cfn-guard: both templates pass (suppressions: resources/guard-suppressions.json)",
+      );
+      return 0;
+    }
+    default:
+      throw new Error(`usage: node scripts/infra.ts package|deploy|remove|lint|guard [options]`);
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The whole pipeline on one machine: the fauxqs emulator with the same buckets, queues (and
+ * redrive policies), topic and subscription as the deployed stack — named from the same
+ * settings (resources/settings.ts) — the real Lambda handlers, and small stand-ins for what the
+ * emulator lacks (EventBridge, replication, Lambda's SQS polling, email, a regional outage).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { type FauxqsServer, startFauxqs } from "fauxqs";
+import {
+  bucketPairsFor,
+  type FunctionKey,
+  queueSettingsFor,
+  type ResourceNames,
+  resourceNames,
+  settings,
+} from "../../resources/settings.ts";
+import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
+import { onEmulatorOrigin } from "./emulator-urls.ts";
+import { startEventBridgeStandIn } from "./eventbridge.ts";
+import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
+import {
+  type EventSource,
+  type InvocationResult,
+  type SqsHandler,
+  startEventSource,
+} from "./lambda-event-source.ts";
+import { fateByKeyPrefix, type ReplicaFate, startReplicationStandIn } from "./replication.ts";
+import { type S3OutageProxy, startS3OutageProxy } from "./s3-outage.ts";
+import type { UploadWatcher } from "./upload-watcher.ts";
+
+/**
+ * Durations that differ from the deployed settings so that a local run takes seconds, not
+ * the quarter of an hour replication is allowed. Everything else comes from settings.json.
+ */
+export interface LocalTimings {
+  readonly replicationLagMs: number;
+  /** Deployed: 6 × function timeout + batching window (minutes); locally seconds. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly batchingWindowMs: number;
+  /** Deployed: 900 s (S3 RTC's promise). */
+  readonly replicationDeadlineSeconds: number;
+  /** Deployed: 30 s, doubling. */
+  readonly retryBaseDelaySeconds: number;
+}
+
+export const DEFAULT_LOCAL_TIMINGS: LocalTimings = {
+  replicationLagMs: 500,
+  visibilityTimeoutSeconds: 2,
+  batchingWindowMs: 250,
+  replicationDeadlineSeconds: 6,
+  retryBaseDelaySeconds: 1,
+};
+
+export const LOCAL_STAGE = "local";
+const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+
+export interface LocalStackOptions {
+  readonly timings?: Partial<LocalTimings>;
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  readonly outboxDirectory: string;
+  /** Where to write the stack outputs file the on-call commands read (--stack-outputs). */
+  readonly stackOutputsFile: string;
+  readonly fateOf?: (bucket: string, key: string) => ReplicaFate;
+  /** Print the functions' log records as they are written (they are always collected). */
+  readonly echoFunctionLogs?: boolean;
+  readonly log: (line: string) => void;
+  readonly onInvoke?: (result: InvocationResult) => void;
+  readonly onEmail?: (email: Email) => void;
+}
+
+export interface QueuePair {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
+  readonly dlqName: string;
+  readonly dlqUrl: string;
+  readonly dlqArn: string;
+}
+
+export interface LocalStack {
+  readonly endpoint: string;
+  readonly server: FauxqsServer;
+  readonly names: ResourceNames;
+  readonly timings: LocalTimings;
+  readonly bucketPairs: Record<string, { replica: string; category: string }>;
+  readonly queues: { readonly validation: QueuePair; readonly failure: QueuePair };
+  readonly alertTopicArn: string;
+  readonly outbox: EmailOutbox;
+  readonly outage: S3OutageProxy;
+  /** Everything the functions logged (the CloudWatch Logs stand-in). */
+  readonly functionLogs: FunctionLogs;
+  readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly sns: SNSClient };
+  readonly stackOutputsFile: string;
+  /** Environment for any AWS CLI or SDK pointed at the local stack. */
+  readonly userEnvironment: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const timings = { ...DEFAULT_LOCAL_TIMINGS, ...options.timings };
+  const names = resourceNames(LOCAL_STAGE);
+  const server = await startFauxqs({
+    port: options.port ?? 0,
+    logger: false,
+    // The spy feed stands in for S3 event notifications; keep enough of it for bursts.
+    messageSpies: { bufferSize: 50_000 },
+  });
+  const clientConfig = {
+    endpoint: server.address,
+    region: names.primaryRegion,
+    credentials: CREDENTIALS,
+  };
+  const s3 = new S3Client(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopper of stoppers.reverse()) await stopper();
+  };
+  stoppers.push(async () => {
+    s3.destroy();
+    sqs.destroy();
+    sns.destroy();
+    await server.stop();
+  });
+
+  try {
+    const bucketPairs = bucketPairsFor(LOCAL_STAGE);
+    for (const pair of names.buckets) {
+      await s3.send(new CreateBucketCommand({ Bucket: pair.primaryBucket }));
+      await s3.send(new CreateBucketCommand({ Bucket: pair.replicaBucket }));
+    }
+    const queueSettings = queueSettingsFor(LOCAL_STAGE);
+    const createQueue = async (name: string, attributes: Record<string, string>) => {
+      const { QueueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
+      );
+      const url = onEmulatorOrigin(QueueUrl ?? "", server.address);
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
+      );
+      return { url, arn: Attributes?.QueueArn ?? "" };
+    };
+    const createQueuePair = async (key: "validation" | "failure"): Promise<QueuePair> => {
+      const queue = queueSettings[key];
+      const dlq = await createQueue(queue.dlq.name, {
+        MessageRetentionPeriod: String(queue.dlq.messageRetentionSeconds),
+      });
+      const main = await createQueue(queue.name, {
+        VisibilityTimeout: String(timings.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(queue.messageRetentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.arn,
+          maxReceiveCount: String(queue.maxReceiveCount),
+        }),
+      });
+      return {
+        name: queue.name,
+        ...main,
+        dlqName: queue.dlq.name,
+        dlqUrl: dlq.url,
+        dlqArn: dlq.arn,
+      };
+    };
+    const queues = {
+      validation: await createQueuePair("validation"),
+      failure: await createQueuePair("failure"),
+    };
+
+    const { TopicArn: alertTopicArn = "" } = await sns.send(
+      new CreateTopicCommand({ Name: names.alertTopic }),
+    );
+    const mailbox = await createQueue(`${names.alertTopic}-email-outbox`, {});
+    await sns.send(
+      new SubscribeCommand({ TopicArn: alertTopicArn, Protocol: "sqs", Endpoint: mailbox.arn }),
+    );
+
+    const outage = await startS3OutageProxy(server.address);
+    stoppers.push(() => outage.stop());
+
+    const handlerEnvironment: Record<string, string> = {
+      AWS_REGION: names.primaryRegion,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL: server.address,
+      // The functions read S3 through the outage stand-in, which forwards to the emulator.
+      AWS_ENDPOINT_URL_S3: outage.endpoint,
+      STAGE: LOCAL_STAGE,
+      BUCKET_PAIRS: JSON.stringify(bucketPairs),
+      REPLICA_REGION: names.replicaRegion,
+      VALIDATION_QUEUE_URL: queues.validation.url,
+      FAILURE_QUEUE_URL: queues.failure.url,
+      REPLICATION_DEADLINE_SECONDS: String(timings.replicationDeadlineSeconds),
+      RETRY_BASE_DELAY_SECONDS: String(timings.retryBaseDelaySeconds),
+      ALERT_TOPIC_ARN: alertTopicArn,
+      // INFO and the global console: the CloudWatch Logs stand-in collects every record.
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_DEV: "true",
+      POWERTOOLS_METRICS_DISABLED: "true",
+    };
+    const functionLogs = captureFunctionLogs(
+      options.echoFunctionLogs ? (line) => options.log(line) : undefined,
+    );
+    stoppers.push(async () => functionLogs.restore());
+    stoppers.push(applyEnvironment(handlerEnvironment));
+    // Imported only now: like a Lambda cold start, each handler reads its configuration and
+    // builds its clients when its module loads.
+    const validator = (await import("../../functions/checksum-validator/handler.ts"))
+      .handler as SqsHandler;
+    const notifier = (await import("../../functions/failure-notifier/handler.ts"))
+      .handler as SqsHandler;
+
+    const onError = (error: unknown, where: string) =>
+      options.log(`! ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
+    // Each function polls its queue as its event source mapping would, with the deployed batch
+    // size; the batching window is the deployed one, capped by the local timings.
+    const consume = (queue: QueuePair, functionKey: FunctionKey, handler: SqsHandler) =>
+      startEventSource({
+        sqs,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        region: names.primaryRegion,
+        functionName: names.functions[functionKey],
+        handler,
+        batchSize: settings.functions[functionKey].batchSize,
+        batchingWindowMs: Math.min(
+          timings.batchingWindowMs,
+          settings.functions[functionKey].maximumBatchingWindowSeconds * 1000,
+        ),
+        onInvoke: options.onInvoke,
+        onError,
+      });
+    const eventSources: EventSource[] = [
+      consume(queues.validation, "checksum-validator", validator),
+      consume(queues.failure, "failure-notifier", notifier),
+    ];
+    stoppers.push(async () => {
+      await Promise.all(eventSources.map((source) => source.stop()));
+    });
+
+    const primaryBuckets = new Set(names.buckets.map((pair) => pair.primaryBucket));
+    const watchers: UploadWatcher[] = [
+      startEventBridgeStandIn({
+        spy: server.spy,
+        s3,
+        sqs,
+        primaryBuckets,
+        validationQueueUrl: queues.validation.url,
+        account: names.accountId,
+        region: names.primaryRegion,
+        onError,
+      }),
+      startReplicationStandIn({
+        spy: server.spy,
+        s3,
+        replicaOf: new Map(names.buckets.map((pair) => [pair.primaryBucket, pair.replicaBucket])),
+        lagMs: timings.replicationLagMs,
+        fateOf: options.fateOf ?? fateByKeyPrefix,
+        onError,
+      }),
+    ];
+    stoppers.push(async () => {
+      await Promise.all(watchers.map((watcher) => watcher.stop()));
+    });
+
+    const outbox = await startEmailOutbox({
+      sqs,
+      queueUrl: mailbox.url,
+      directory: options.outboxDirectory,
+      recipient: "operators@example.com",
+      onEmail: options.onEmail,
+      onError,
+    });
+    stoppers.push(() => outbox.stop());
+
+    await writeStackOutputs(options.stackOutputsFile, {
+      Stage: LOCAL_STAGE,
+      ReplicaRegion: names.replicaRegion,
+      BucketPairs: JSON.stringify(bucketPairs),
+      ValidationQueueUrl: queues.validation.url,
+      ValidationQueueArn: queues.validation.arn,
+      ValidationDlqUrl: queues.validation.dlqUrl,
+      ValidationDlqArn: queues.validation.dlqArn,
+      FailureQueueUrl: queues.failure.url,
+      FailureQueueArn: queues.failure.arn,
+      FailureDlqUrl: queues.failure.dlqUrl,
+      FailureDlqArn: queues.failure.dlqArn,
+      AlertTopicArn: alertTopicArn,
+      // The validator's deadline here, so `npm run verify` judges overdue replicas the same way.
+      ReplicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
+    });
+
+    return {
+      endpoint: server.address,
+      server,
+      names,
+      timings,
+      bucketPairs,
+      queues,
+      alertTopicArn,
+      outbox,
+      outage,
+      functionLogs,
+      clients: { s3, sqs, sns },
+      stackOutputsFile: options.stackOutputsFile,
+      userEnvironment: {
+        AWS_ENDPOINT_URL: server.address,
+        AWS_REGION: names.primaryRegion,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        BACKUP_VALIDATOR_STACK_OUTPUTS: options.stackOutputsFile,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Sets environment variables for the handlers; returns a function restoring the old values. */
+function applyEnvironment(values: Record<string, string>): () => Promise<void> {
+  const previous = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return async () => {
+    for (const [name, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+async function writeStackOutputs(file: string, outputs: Record<string, string>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(outputs, null, 2)}\n`);
+}

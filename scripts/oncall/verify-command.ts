@@ -1,0 +1,202 @@
+import { settings } from "../../resources/settings.ts";
+import type { BucketPair, BucketPairs } from "../../shared/config/bucket-pairs.ts";
+import { type Environment, optionalInteger } from "../../shared/config/env.ts";
+import { compact } from "../../shared/objects.ts";
+import { s3ObjectReader } from "../../shared/s3/object-state.ts";
+import {
+  formatDuration,
+  type ValidationResult,
+  validateObject,
+} from "../../shared/validator/validate-object.ts";
+import {
+  type CliIo,
+  DEPLOYMENT_HELP,
+  DEPLOYMENT_OPTIONS,
+  openDeployment,
+  parseCommandLine,
+  runCommand,
+} from "./cli.ts";
+import { EnvironmentError, EXIT, explainAwsError, UsageError } from "./errors.ts";
+import {
+  bucketPairsFrom,
+  optionalOutput,
+  requireOutput,
+  type StackOutputs,
+} from "./stack-outputs.ts";
+import { renderSideBySide } from "./verify-report.ts";
+
+export const VERIFY_HELP = `Usage: npm run verify -- s3://<primary-bucket>/<key> [--version-id V] [--stage <stage>] [--json]
+
+Checks one object now, with the validator's own code (validateObject, as the Lambda runs it):
+finds the replica bucket from the stack's BucketPairs, HEADs the object in the primary region
+and its replica in the replica region, and prints the verdict with the evidence side by side.
+
+Verdicts: MATCH, MISMATCH, UNVERIFIABLE, REPLICATION_FAILED, REPLICA_MISSING, PENDING,
+REPLICATION_OVERDUE (PENDING past the replication deadline), SOURCE_GONE.
+
+The replication deadline is the deployed validator's: the stack output
+ReplicationDeadlineSeconds; for a stack without it, replicationDeadlineSeconds from
+resources/settings.json (what the stacks deploy with). The output names the source used.
+
+Options:
+  --version-id <id>    Check this version (default: the current one).
+  --json               Print the full result as JSON on stdout.
+
+${DEPLOYMENT_HELP}
+
+Exit codes: 0 MATCH; 1 any other verdict; 2 bad arguments or a bucket that is not a primary;
+3 stack, credentials or endpoint problem.
+`;
+
+/** `npm run verify -- s3://bucket/key ...` */
+export async function verifyMain(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommand(io, "Run 'npm run verify -- --help' for the options.", async () => {
+    const { values, positionals } = parseCommandLine(
+      argv,
+      {
+        ...DEPLOYMENT_OPTIONS,
+        "version-id": { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+      true,
+    );
+    if (values.help) {
+      io.stdout.write(VERIFY_HELP);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) {
+      throw new UsageError("give exactly one object: s3://<primary-bucket>/<key>");
+    }
+    const { bucket, key } = parseS3Uri(positionals[0] ?? "");
+    const versionId = values["version-id"]?.trim() || undefined;
+
+    const deployment = await openDeployment(values, io);
+    try {
+      const deadline = replicationDeadline(
+        deployment.outputs,
+        settings.replicationDeadlineSeconds,
+        io.env,
+      );
+      const replicationDeadlineSeconds = deadline.seconds;
+      const pair = pairFor(bucketPairsFrom(deployment.outputs), bucket);
+      const primaryRegion = deployment.region;
+      const replicaRegion = requireOutput(deployment.outputs, "ReplicaRegion");
+      let result: ValidationResult;
+      try {
+        result = await validateObject(
+          {
+            primary: s3ObjectReader(deployment.clients.s3(primaryRegion)),
+            replica: s3ObjectReader(deployment.clients.s3(replicaRegion)),
+            replicationDeadlineSeconds,
+            now: () => io.now(),
+          },
+          compact({ pair, key: asEventKey(key), versionId }),
+        );
+      } catch (error) {
+        throw explainAwsError(error, `reading s3://${bucket}/${key}`);
+      }
+      if (values.json) {
+        io.stdout.write(
+          `${JSON.stringify(
+            {
+              ...result,
+              pair,
+              primaryRegion,
+              replicaRegion,
+              replicationDeadlineSeconds,
+              replicationDeadlineSource: deadline.source,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      } else {
+        io.stdout.write(
+          renderSideBySide(result, {
+            pair,
+            primaryRegion,
+            replicaRegion,
+            deadline: `${formatDuration(replicationDeadlineSeconds)} (${deadline.source})`,
+          }),
+        );
+      }
+      return result.verdict === "MATCH" ? EXIT.ok : EXIT.problem;
+    } finally {
+      deployment.clients.destroy();
+    }
+  });
+}
+
+export interface ReplicationDeadline {
+  readonly seconds: number;
+  /** Where the value came from, shown with the verdict. */
+  readonly source: string;
+}
+
+const DEADLINE_BOUNDS = { min: 1, max: 7 * 24 * 3600 };
+
+/**
+ * The deadline the deployed checksum-validator uses, so that verify calls a missing replica
+ * PENDING or REPLICATION_OVERDUE as the Lambda would: the stack's ReplicationDeadlineSeconds
+ * output; for stacks without it, the value the stacks deploy with (resources/settings.json);
+ * only without either, REPLICATION_DEADLINE_SECONDS from the environment (default 900).
+ */
+export function replicationDeadline(
+  outputs: StackOutputs,
+  deployedSetting: number | undefined,
+  env: Environment,
+): ReplicationDeadline {
+  const output = optionalOutput(outputs, "ReplicationDeadlineSeconds");
+  if (output !== undefined) {
+    const seconds = Number(output);
+    if (!/^\d+$/.test(output) || seconds < DEADLINE_BOUNDS.min || seconds > DEADLINE_BOUNDS.max) {
+      throw new EnvironmentError(
+        `${outputs.from}: output ReplicationDeadlineSeconds must be a whole number of seconds between ${DEADLINE_BOUNDS.min} and ${DEADLINE_BOUNDS.max} (got "${output}")`,
+      );
+    }
+    return { seconds, source: "stack output ReplicationDeadlineSeconds" };
+  }
+  if (deployedSetting !== undefined) {
+    return {
+      seconds: deployedSetting,
+      source:
+        "replicationDeadlineSeconds in resources/settings.json; the stack has no ReplicationDeadlineSeconds output",
+    };
+  }
+  const fromEnv = env.REPLICATION_DEADLINE_SECONDS !== undefined;
+  return {
+    seconds: optionalInteger(env, "REPLICATION_DEADLINE_SECONDS", 900, DEADLINE_BOUNDS),
+    source: fromEnv ? "environment REPLICATION_DEADLINE_SECONDS" : "default",
+  };
+}
+
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!match?.[1] || !match[2]) {
+    throw new UsageError(`expected s3://<primary-bucket>/<key> (got "${uri}")`);
+  }
+  return { bucket: match[1], key: match[2] };
+}
+
+function pairFor(pairs: BucketPairs, bucket: string): BucketPair {
+  const pair = pairs.get(bucket);
+  if (pair) return pair;
+  const asReplica = [...pairs.values()].find((candidate) => candidate.replicaBucket === bucket);
+  if (asReplica) {
+    throw new UsageError(
+      `${bucket} is the replica of ${asReplica.primaryBucket}; give the primary: s3://${asReplica.primaryBucket}/...`,
+    );
+  }
+  throw new UsageError(
+    `${bucket} is not a primary bucket of this stage (primaries: ${[...pairs.keys()].join(", ")})`,
+  );
+}
+
+/**
+ * validateObject takes keys as events carry them (URL-encoded, `+` for space) and tries the
+ * decoded form first. Encoding the key typed on the command line makes that first try exactly
+ * this key, so a key with a literal `+` or `%` is checked as written.
+ */
+export function asEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, "+");
+}

@@ -1,0 +1,141 @@
+/**
+ * The deployable artifacts themselves: the function bundles `npm run package` puts in the
+ * zips, unpacked and run on plain Node 24 (as the nodejs24.x runtime would, no test runner in
+ * between) against the in-process emulator. Catches what type checks and unit tests cannot:
+ * bundling, ESM/CommonJS interop, missing dependencies.
+ */
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SQSBatchResponse } from "aws-lambda";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import yauzl from "yauzl";
+import { type Emulator, startEmulator } from "../helpers/emulator.ts";
+import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../helpers/events.ts";
+import { packaged } from "../helpers/packaged.ts";
+
+const PRIMARY = "bv-bundle-documents-primary";
+const REPLICA = "bv-bundle-documents-replica";
+let emulator: Emulator;
+let directory: string;
+let packageDir: string;
+
+beforeAll(async () => {
+  packageDir = dirname((await packaged()).paths.primary);
+  directory = await mkdtemp(join(tmpdir(), "bv-bundles-"));
+  emulator = await startEmulator();
+  await emulator.createBuckets(PRIMARY, REPLICA);
+}, 120_000);
+
+afterAll(async () => {
+  await emulator.stop();
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** Unpacks a function's zip and returns the path of its handler module. */
+async function unpack(functionName: string): Promise<string> {
+  const target = join(directory, functionName);
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(join(packageDir, `${functionName}.zip`), { lazyEntries: true }, (error, file) =>
+      error ? reject(error) : resolve(file),
+    ),
+  );
+  await new Promise<void>((resolve, reject) => {
+    zip.on("entry", (entry: yauzl.Entry) => {
+      if (entry.fileName.endsWith("/")) return zip.readEntry();
+      zip.openReadStream(entry, async (error, stream) => {
+        if (error) return reject(error);
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        const path = join(target, entry.fileName);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, Buffer.concat(chunks));
+        zip.readEntry();
+      });
+    });
+    zip.on("end", resolve);
+    zip.on("error", reject);
+    zip.readEntry();
+  });
+  return join(target, "functions", functionName, "handler.mjs");
+}
+
+/** Invokes a bundled handler in a fresh Node process (a cold start) and returns its response. */
+function invoke(handlerFile: string, environment: Record<string, string>, event: unknown) {
+  const script = `
+    const { handler } = await import(${JSON.stringify(pathToFileURL(handlerFile).href)});
+    const response = await handler(JSON.parse(process.env.TEST_EVENT), { functionName: "bundle", awsRequestId: "r-1", getRemainingTimeInMillis: () => 30000 });
+    process.stdout.write("RESPONSE " + JSON.stringify(response) + "\\n");`;
+  return new Promise<SQSBatchResponse>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...environment,
+        POWERTOOLS_LOG_LEVEL: "SILENT",
+        POWERTOOLS_METRICS_DISABLED: "true",
+        TEST_EVENT: JSON.stringify(event),
+      },
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += String(chunk);
+    });
+    child.stderr.on("data", (chunk) => {
+      output += String(chunk);
+    });
+    child.on("close", (code) => {
+      const line = output.split("\n").find((candidate) => candidate.startsWith("RESPONSE "));
+      if (code !== 0 || !line) reject(new Error(`bundle exited ${code}:\n${output}`));
+      else resolve(JSON.parse(line.slice("RESPONSE ".length)) as SQSBatchResponse);
+    });
+  });
+}
+
+it("runs the packaged checksum-validator and failure-notifier end to end", async () => {
+  // Prepare
+  const validationQueueUrl = await emulator.createQueue("bv-bundle-validation");
+  const failureQueueUrl = await emulator.createQueue("bv-bundle-failures");
+  const mailboxUrl = await emulator.createQueue("bv-bundle-mailbox");
+  const { topicArn } = emulator.server.createTopic("bv-bundle-alerts");
+  emulator.server.subscribe({ topic: "bv-bundle-alerts", queue: "bv-bundle-mailbox" });
+  await emulator.put(PRIMARY, "same.txt", "identical bytes");
+  await emulator.put(REPLICA, "same.txt", "identical bytes");
+  await emulator.put(PRIMARY, "q3.pdf", "original");
+  await emulator.put(REPLICA, "q3.pdf", "tampered");
+  const validator = await unpack("checksum-validator");
+  const notifier = await unpack("failure-notifier");
+
+  // Act: the validator bundle on two uploads, then the notifier bundle on what it reported
+  const validated = await invoke(
+    validator,
+    {
+      ...emulator.environment(),
+      BUCKET_PAIRS: JSON.stringify({ [PRIMARY]: { replica: REPLICA, category: "documents" } }),
+      REPLICA_REGION: "us-west-2",
+      VALIDATION_QUEUE_URL: validationQueueUrl,
+      FAILURE_QUEUE_URL: failureQueueUrl,
+    },
+    sqsEvent(
+      sqsRecord(eventBridgeObjectCreated({ bucket: PRIMARY, key: "same.txt" })),
+      sqsRecord(eventBridgeObjectCreated({ bucket: PRIMARY, key: "q3.pdf" })),
+    ),
+  );
+  const reports = await emulator.drain(failureQueueUrl);
+  const notified = await invoke(
+    notifier,
+    { ...emulator.environment(), ALERT_TOPIC_ARN: topicArn, STAGE: "bundle" },
+    sqsEvent(...reports.map((report) => sqsRecord(report.Body))),
+  );
+
+  // Assess
+  expect(validated.batchItemFailures).toEqual([]);
+  expect(reports.map((report) => JSON.parse(report.Body ?? "").verdict)).toEqual(["MISMATCH"]);
+  expect(notified.batchItemFailures).toEqual([]);
+  const [alert, ...others] = await emulator.drain(mailboxUrl);
+  expect(others).toEqual([]);
+  expect(JSON.parse(alert?.Body ?? "").Subject).toBe(
+    "[backup-validator bundle] MISMATCH documents: q3.pdf",
+  );
+}, 60_000);

@@ -1,0 +1,779 @@
+/**
+ * The primary stack as osls packages it (offline): the CloudFormation that would be deployed.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { DEPLOY_SCOPE_TAG } from "../../../resources/cloudformation/storage.ts";
+import {
+  CLOUDFORMATION_ACCOUNT_ID,
+  minimumVisibilityTimeout,
+  resourceNames,
+  settings,
+} from "../../../resources/settings.ts";
+import { OPTIONAL_OUTPUT_NAMES, OUTPUT_NAMES } from "../../../scripts/oncall/stack-outputs.ts";
+import { parseBucketPairs } from "../../../shared/config/bucket-pairs.ts";
+import {
+  ACCOUNT_ID,
+  actionsOf,
+  KMS_VARIANT,
+  type Packaged,
+  packaged,
+  resolveSub,
+  resource,
+  resourcesOfType,
+  type Template,
+  type TemplateResource,
+} from "../../helpers/packaged.ts";
+
+const REGION = "us-east-1";
+const names = resourceNames("dev", { accountId: ACCOUNT_ID });
+const cfnNames = resourceNames("dev", { accountId: CLOUDFORMATION_ACCOUNT_ID });
+
+let pkg: Packaged;
+let kms: Packaged;
+let t: Template;
+
+beforeAll(async () => {
+  [pkg, kms] = await Promise.all([packaged(), packaged(KMS_VARIANT)]);
+  t = pkg.primary;
+}, 180_000);
+
+const sub = (value: unknown) => resolveSub(value, REGION);
+const pascal = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+const policyOf = (template: Template, target: string, type: string, key: string) =>
+  resourcesOfType(template, type).find(([, policy]) =>
+    JSON.stringify(policy.Properties[key]).includes(`"${target}"`),
+  )?.[1];
+
+describe("primary buckets", () => {
+  it("are one per category with the names of resources/settings.ts", () => {
+    // Prepare
+    const primaries = resourcesOfType(t, "AWS::S3::Bucket").filter(([id]) =>
+      id.startsWith("PrimaryBucket"),
+    );
+
+    // Assess
+    expect(primaries.map(([, bucket]) => sub(bucket.Properties.BucketName))).toEqual(
+      names.buckets.map((pair) => pair.primaryBucket),
+    );
+  });
+
+  it("are versioned, encrypted, private, owner-enforced, logged and retained", () => {
+    for (const [id, bucket] of resourcesOfType(t, "AWS::S3::Bucket")) {
+      const p = bucket.Properties;
+      expect(p.VersioningConfiguration, id).toEqual({ Status: "Enabled" });
+      expect(
+        p.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault,
+        id,
+      ).toEqual({ SSEAlgorithm: "AES256" });
+      expect(p.PublicAccessBlockConfiguration, id).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(p.OwnershipControls, id).toEqual({
+        Rules: [{ ObjectOwnership: "BucketOwnerEnforced" }],
+      });
+      if (id !== "AccessLogsBucket") {
+        expect(p.LoggingConfiguration.DestinationBucketName, id).toEqual({
+          Ref: "AccessLogsBucket",
+        });
+      }
+      if (id !== "ServerlessDeploymentBucket") {
+        expect(bucket.DeletionPolicy, id).toBe("Retain");
+        expect(bucket.UpdateReplacePolicy, id).toBe("Retain");
+      }
+    }
+  });
+
+  it("deny every request without TLS", () => {
+    for (const [id] of resourcesOfType(t, "AWS::S3::Bucket")) {
+      const policy = resourcesOfType(t, "AWS::S3::BucketPolicy").find(
+        ([, candidate]) => candidate.Properties.Bucket?.Ref === id,
+      )?.[1];
+      expect(policy, id).toBeDefined();
+      expect(policy?.Properties.PolicyDocument.Statement, id).toContainEqual({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [
+          { "Fn::GetAtt": [id, "Arn"] },
+          { "Fn::Join": ["", [{ "Fn::GetAtt": [id, "Arn"] }, "/*"]] },
+        ],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+    }
+  });
+
+  it("move noncurrent versions to GLACIER_IR at 30 days, expire them at 365, abort uploads at 7", () => {
+    for (const pair of names.buckets) {
+      const bucket = resource(t, `PrimaryBucket${pascal(pair.category)}`);
+      expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([
+        {
+          Id: "noncurrent-versions-and-incomplete-uploads",
+          Status: "Enabled",
+          NoncurrentVersionTransitions: [{ StorageClass: "GLACIER_IR", TransitionInDays: 30 }],
+          NoncurrentVersionExpiration: { NoncurrentDays: 365 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        },
+      ]);
+    }
+  });
+
+  it("send their events to EventBridge", () => {
+    for (const pair of names.buckets) {
+      expect(
+        resource(t, `PrimaryBucket${pascal(pair.category)}`).Properties.NotificationConfiguration,
+      ).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    }
+  });
+
+  it("replicate to their replica with delete markers, metrics and RTC (SSE-S3 default)", () => {
+    for (const pair of names.buckets) {
+      const replication = resource(t, `PrimaryBucket${pascal(pair.category)}`).Properties
+        .ReplicationConfiguration;
+      expect(replication.Role).toEqual({ "Fn::GetAtt": ["ReplicationRole", "Arn"] });
+      expect(replication.Rules).toHaveLength(1);
+      const [rule] = replication.Rules;
+      expect(rule).toEqual({
+        Id: `replicate-${pair.category}`,
+        Status: "Enabled",
+        Priority: 1,
+        Filter: { Prefix: "" },
+        DeleteMarkerReplication: { Status: "Enabled" },
+        Destination: {
+          Bucket: expect.anything(),
+          Metrics: { Status: "Enabled", EventThreshold: { Minutes: 15 } },
+          ReplicationTime: { Status: "Enabled", Time: { Minutes: 15 } },
+        },
+      });
+      expect(sub(rule.Destination.Bucket)).toBe(`arn:aws:s3:::${pair.replicaBucket}`);
+    }
+  });
+});
+
+describe("with --param bucketEncryption=SSE-KMS, replicationTimeControl=false, 4 categories", () => {
+  it("adds a bucket pair per configured category", () => {
+    const ids = resourcesOfType(kms.primary, "AWS::S3::Bucket").map(([id]) => id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "PrimaryBucketDocuments",
+        "PrimaryBucketMedia",
+        "PrimaryBucketDatabases",
+        "PrimaryBucketLedgers",
+      ]),
+    );
+    expect(resourcesOfType(kms.primary, "AWS::S3::Bucket")).toHaveLength(4 + 2);
+  });
+
+  it("encrypts primaries with a retained, rotating data key and S3 Bucket Keys", () => {
+    const key = resource(kms.primary, "DataKey");
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe("Retain");
+    expect(key.UpdateReplacePolicy).toBe("Retain");
+    const encryption = resource(kms.primary, "PrimaryBucketLedgers").Properties.BucketEncryption
+      .ServerSideEncryptionConfiguration[0];
+    expect(encryption).toEqual({
+      ServerSideEncryptionByDefault: {
+        SSEAlgorithm: "aws:kms",
+        KMSMasterKeyID: { "Fn::GetAtt": ["DataKey", "Arn"] },
+      },
+      BucketKeyEnabled: true,
+    });
+  });
+
+  it("replicates KMS-encrypted objects with the replica key, without RTC", () => {
+    const [rule] = resource(kms.primary, "PrimaryBucketMedia").Properties.ReplicationConfiguration
+      .Rules;
+    expect(rule.SourceSelectionCriteria).toEqual({
+      SseKmsEncryptedObjects: { Status: "Enabled" },
+    });
+    expect(sub(rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID)).toMatch(
+      /^arn:aws:kms:us-west-2:123456789012:key\//,
+    );
+    expect(rule.Destination.Metrics).toEqual({ Status: "Enabled" });
+    expect(rule.Destination.ReplicationTime).toBeUndefined();
+  });
+
+  it("lets the replication role decrypt sources and encrypt replicas through S3 only", () => {
+    const statements = resource(kms.primary, "ReplicationRole").Properties.Policies[0]
+      .PolicyDocument.Statement;
+    const decrypt = statements.find((s: { Sid: string }) => s.Sid === "DecryptSourceObjects");
+    const encrypt = statements.find((s: { Sid: string }) => s.Sid === "EncryptReplicas");
+    expect(decrypt.Action).toEqual(["kms:Decrypt"]);
+    expect(decrypt.Resource).toEqual({ "Fn::GetAtt": ["DataKey", "Arn"] });
+    expect(decrypt.Condition.StringEquals).toEqual({
+      "kms:ViaService": "s3.us-east-1.amazonaws.com",
+    });
+    expect(encrypt.Action).toEqual(["kms:Encrypt", "kms:GenerateDataKey"]);
+    expect(encrypt.Condition.StringEquals).toEqual({
+      "kms:ViaService": "s3.us-west-2.amazonaws.com",
+    });
+  });
+
+  it("lets the checksum-validator decrypt both data keys through S3 only, to read checksums", () => {
+    // Prepare: HeadObject with ChecksumMode ENABLED needs kms:Decrypt on an SSE-KMS object's key
+    const statements = resource(kms.primary, "ChecksumValidatorRole").Properties.Policies[0]
+      .PolicyDocument.Statement as { Action: string[]; Resource: unknown; Condition?: unknown }[];
+    const decrypts = statements.filter((s) => s.Action.includes("kms:Decrypt"));
+
+    // Assess
+    expect(decrypts).toHaveLength(2);
+    const [primaryKey, replicaKey] = decrypts;
+    expect(primaryKey).toMatchObject({
+      Action: ["kms:Decrypt"],
+      Resource: { "Fn::GetAtt": ["DataKey", "Arn"] },
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
+    expect(replicaKey).toMatchObject({
+      Action: ["kms:Decrypt"],
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-west-2.amazonaws.com" } },
+    });
+    // The replica key's ARN, as the replication rule encrypts replicas with it.
+    const [rule] = resource(kms.primary, "PrimaryBucketMedia").Properties.ReplicationConfiguration
+      .Rules;
+    expect(replicaKey?.Resource).toEqual(rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID);
+    expect(sub(replicaKey?.Resource)).toMatch(/^arn:aws:kms:us-west-2:123456789012:key\//);
+    // SSE-S3: no KMS permission at all.
+    expect(JSON.stringify(resource(t, "ChecksumValidatorRole").Properties)).not.toContain("kms:");
+  });
+
+  it("subscribes each alert address to the topic", () => {
+    const subscriptions = resourcesOfType(kms.primary, "AWS::SNS::Subscription").map(
+      ([, subscription]) => subscription.Properties,
+    );
+    expect(subscriptions).toEqual([
+      { TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: "ops@example.com" },
+      { TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: "oncall@example.org" },
+    ]);
+    expect(resourcesOfType(t, "AWS::SNS::Subscription")).toEqual([]);
+  });
+
+  it("watches replication of every category", () => {
+    const alarms = resourcesOfType(kms.primary, "AWS::CloudWatch::Alarm").map(([id]) => id);
+    expect(alarms).toEqual(
+      expect.arrayContaining(["ReplicationFailedLedgersAlarm", "ReplicationLatencyLedgersAlarm"]),
+    );
+  });
+});
+
+describe("replication role", () => {
+  it("is assumed by S3 and has exactly the CRR permissions, on these buckets only", () => {
+    const role = resource(t, "ReplicationRole").Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    const statements = role.Policies[0].PolicyDocument.Statement.map(
+      (s: { Action: string[]; Resource: unknown[] }) => ({
+        Action: s.Action,
+        Resource: s.Resource.map(sub),
+      }),
+    );
+    const arns = (bucket: "primaryBucket" | "replicaBucket", suffix: string) =>
+      names.buckets.map((pair) => `arn:aws:s3:::${pair[bucket]}${suffix}`);
+    expect(statements).toEqual([
+      {
+        Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+        Resource: arns("primaryBucket", ""),
+      },
+      {
+        Action: [
+          "s3:GetObjectVersionForReplication",
+          "s3:GetObjectVersionAcl",
+          "s3:GetObjectVersionTagging",
+        ],
+        Resource: arns("primaryBucket", "/*"),
+      },
+      {
+        Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+        Resource: arns("replicaBucket", "/*"),
+      },
+    ]);
+  });
+});
+
+describe("EventBridge rule", () => {
+  it("matches Object Created events of the primary buckets only", () => {
+    const rule = resource(t, "ObjectCreatedRule").Properties;
+    expect(rule.State).toBe("ENABLED");
+    expect(rule.EventBusName).toBe("default");
+    expect({
+      ...rule.EventPattern,
+      detail: { bucket: { name: rule.EventPattern.detail.bucket.name.map(sub) } },
+    }).toEqual({
+      source: ["aws.s3"],
+      "detail-type": ["Object Created"],
+      detail: { bucket: { name: names.buckets.map((pair) => pair.primaryBucket) } },
+    });
+  });
+
+  it("targets the validation queue without a role, with a DLQ and a retry policy", () => {
+    expect(resource(t, "ObjectCreatedRule").Properties.Targets).toEqual([
+      {
+        Id: "validation-queue",
+        Arn: { "Fn::GetAtt": ["ValidationQueue", "Arn"] },
+        DeadLetterConfig: { Arn: { "Fn::GetAtt": ["ValidationDlq", "Arn"] } },
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+      },
+    ]);
+  });
+});
+
+describe("queues", () => {
+  const pairs = [
+    ["ValidationQueue", "ValidationDlq", "checksum-validator", cfnNames.validationQueue],
+    ["FailureQueue", "FailureDlq", "failure-notifier", cfnNames.failureQueue],
+  ] as const;
+
+  it("are four, named from settings.json and encrypted with the queue key", () => {
+    const queues = resourcesOfType(t, "AWS::SQS::Queue");
+    expect(queues.map(([, queue]) => queue.Properties.QueueName)).toEqual([
+      names.validationQueue,
+      names.validationDlq,
+      names.failureQueue,
+      names.failureDlq,
+    ]);
+    for (const [, queue] of queues) {
+      expect(queue.Properties.KmsMasterKeyId).toEqual({ "Fn::GetAtt": ["QueueKey", "Arn"] });
+    }
+  });
+
+  it.each(pairs)(
+    "%s goes to %s after 3 receives; the DLQ keeps 14 days and allows redrive",
+    (queueId, dlqId, _fn, queueName) => {
+      expect(resource(t, queueId).Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { "Fn::GetAtt": [dlqId, "Arn"] },
+        maxReceiveCount: 3,
+      });
+      const dlq = resource(t, dlqId).Properties;
+      expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(dlq.RedriveAllowPolicy).toEqual({
+        redrivePermission: "byQueue",
+        sourceQueueArns: [
+          {
+            "Fn::Sub": `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${queueName}`,
+          },
+        ],
+      });
+      expect(dlq.MessageRetentionPeriod).toBeGreaterThan(
+        resource(t, queueId).Properties.MessageRetentionPeriod,
+      );
+    },
+  );
+
+  it.each(pairs)(
+    "%s hides a message for at least 6 x its consumer's timeout + batching window",
+    (queueId, _dlq, fn) => {
+      // Prepare: the consumer as packaged
+      const [, consumer] = resourcesOfType(t, "AWS::Lambda::Function").find(
+        ([, f]) => f.Properties.FunctionName === names.functions[fn],
+      ) as [string, TemplateResource];
+      const [, mapping] = resourcesOfType(t, "AWS::Lambda::EventSourceMapping").find(
+        ([, m]) => m.Properties.EventSourceArn["Fn::GetAtt"][0] === queueId,
+      ) as [string, TemplateResource];
+
+      // Assess
+      expect(resource(t, queueId).Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+        6 * consumer.Properties.Timeout + mapping.Properties.MaximumBatchingWindowInSeconds,
+      );
+      expect(minimumVisibilityTimeout(settings.functions[fn])).toBe(
+        6 * consumer.Properties.Timeout + mapping.Properties.MaximumBatchingWindowInSeconds,
+      );
+    },
+  );
+
+  it("accept messages from the rule only (validation queue and its DLQ), over TLS only", () => {
+    for (const queueId of ["ValidationQueue", "ValidationDlq", "FailureQueue", "FailureDlq"]) {
+      const statements = policyOf(t, queueId, "AWS::SQS::QueuePolicy", "Queues")?.Properties
+        .PolicyDocument.Statement;
+      expect(statements, queueId).toContainEqual({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sqs:*",
+        Resource: { "Fn::GetAtt": [queueId, "Arn"] },
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+      const allowRule = {
+        Sid: "ObjectCreatedRuleSends",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: { "Fn::GetAtt": [queueId, "Arn"] },
+        Condition: {
+          ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": ["ObjectCreatedRule", "Arn"] } },
+        },
+      };
+      if (queueId.startsWith("Validation")) expect(statements).toContainEqual(allowRule);
+      else expect(statements).toHaveLength(1);
+    }
+  });
+});
+
+describe("KMS keys", () => {
+  const statement = (keyId: string, sid: string) =>
+    resource(t, keyId).Properties.KeyPolicy.Statement.find((s: { Sid: string }) => s.Sid === sid);
+
+  it("rotate, are administered by the account and let only AWS services create grants", () => {
+    for (const [id, key] of resourcesOfType(t, "AWS::KMS::Key")) {
+      expect(key.Properties.EnableKeyRotation, id).toBe(true);
+      expect(statement(id, "AccountAdministersKey").Principal).toEqual({
+        AWS: { "Fn::Sub": `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:root` },
+      });
+      expect(statement(id, "OnlyAwsServicesCreateGrants")).toMatchObject({
+        Effect: "Deny",
+        Action: ["kms:CreateGrant"],
+        Condition: {
+          BoolIfExists: {
+            "kms:GrantIsForAWSResource": "false",
+            "aws:PrincipalIsAWSService": "false",
+          },
+        },
+      });
+    }
+    expect(resourcesOfType(t, "AWS::KMS::Key").map(([id]) => id)).toEqual([
+      "QueueKey",
+      "TopicKey",
+      "LogsKey",
+    ]);
+  });
+
+  it("of both stacks, in both encryption modes, carry the stage's deploy-scope tag", () => {
+    // Prepare: the deploy role (resources/github-oidc-deploy-role.yml) manages only keys with it
+    const keys = [t, kms.primary, kms.replica].flatMap((template) =>
+      resourcesOfType(template, "AWS::KMS::Key"),
+    );
+
+    // Assess: queue, topic, logs; + the data key of each region with SSE-KMS
+    expect(keys).toHaveLength(3 + 3 + 1 + 1);
+    for (const [id, key] of keys) {
+      expect({ id, tags: key.Properties.Tags }).toEqual({
+        id,
+        tags: [{ Key: DEPLOY_SCOPE_TAG, Value: "backup-validator-dev" }],
+      });
+    }
+  });
+
+  it("queue key: EventBridge and each function role for exactly what they do", () => {
+    expect(statement("QueueKey", "EventBridgeSendsToEncryptedQueues")).toMatchObject({
+      Principal: { Service: "events.amazonaws.com" },
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      // Only EventBridge rules of this account (confused deputy)
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+    });
+    expect(statement("QueueKey", "ChecksumValidatorReceivesAndSends")).toMatchObject({
+      Principal: { AWS: { "Fn::GetAtt": ["ChecksumValidatorRole", "Arn"] } },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Condition: {
+        StringEquals: { "kms:ViaService": { "Fn::Sub": `sqs.\${AWS::Region}.amazonaws.com` } },
+      },
+    });
+    expect(statement("QueueKey", "FailureNotifierReceives")).toMatchObject({
+      Principal: { AWS: { "Fn::GetAtt": ["FailureNotifierRole", "Arn"] } },
+      Action: ["kms:Decrypt"],
+    });
+  });
+
+  it("topic key: the notifier and CloudWatch alarms of this account", () => {
+    // Publishers of an SSE-KMS topic need kms:GenerateDataKey* (not only GenerateDataKey).
+    expect(statement("TopicKey", "FailureNotifierPublishes")).toMatchObject({
+      Principal: { AWS: { "Fn::GetAtt": ["FailureNotifierRole", "Arn"] } },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+    });
+    expect(statement("TopicKey", "CloudWatchAlarmsPublish")).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+    });
+    const principals = JSON.stringify(resource(t, "TopicKey").Properties.KeyPolicy);
+    expect(principals).not.toContain("ChecksumValidatorRole");
+  });
+});
+
+describe("alert topic", () => {
+  it("is encrypted with the topic key and accepts this account's alarms, over TLS only", () => {
+    const topic = resource(t, "AlertTopic").Properties;
+    expect(topic.TopicName).toBe(names.alertTopic);
+    expect(topic.KmsMasterKeyId).toEqual({ "Fn::GetAtt": ["TopicKey", "Arn"] });
+    const statements = resource(t, "AlertTopicPolicy").Properties.PolicyDocument.Statement;
+    expect(statements[0]).toMatchObject({
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+    });
+    expect(statements[1]).toMatchObject({
+      Effect: "Deny",
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+  });
+});
+
+describe("functions", () => {
+  const fn = (key: "checksum-validator" | "failure-notifier") => {
+    const found = resourcesOfType(t, "AWS::Lambda::Function").find(
+      ([, f]) => f.Properties.FunctionName === names.functions[key],
+    );
+    if (found === undefined) throw new Error(`${key} not packaged`);
+    return found[1].Properties;
+  };
+
+  it("run nodejs24.x on arm64, each with its own role and no shared execution role", () => {
+    expect(resourcesOfType(t, "AWS::Lambda::Function")).toHaveLength(2);
+    expect(t.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const [key, role] of [
+      ["checksum-validator", "ChecksumValidatorRole"],
+      ["failure-notifier", "FailureNotifierRole"],
+    ] as const) {
+      expect(fn(key)).toMatchObject({
+        Handler: `functions/${key}/handler.handler`,
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Timeout: settings.functions[key].timeoutSeconds,
+        Role: { "Fn::GetAtt": [role, "Arn"] },
+      });
+    }
+  });
+
+  it("give the validator the contract's environment, with real bucket pairs", () => {
+    const env = fn("checksum-validator").Environment.Variables;
+    expect(env).toMatchObject({
+      REPLICA_REGION: "us-west-2",
+      VALIDATION_QUEUE_URL: { Ref: "ValidationQueue" },
+      FAILURE_QUEUE_URL: { Ref: "FailureQueue" },
+      REPLICATION_DEADLINE_SECONDS: "900",
+      STAGE: "dev",
+      POWERTOOLS_SERVICE_NAME: "checksum-validator",
+      POWERTOOLS_METRICS_NAMESPACE: "BackupValidator",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+    });
+    const pairs = parseBucketPairs(sub(env.BUCKET_PAIRS));
+    expect([...pairs.values()]).toEqual(
+      names.buckets.map((pair) => ({
+        primaryBucket: pair.primaryBucket,
+        replicaBucket: pair.replicaBucket,
+        category: pair.category,
+      })),
+    );
+    expect(sub(t.Outputs.BucketPairs?.Value)).toBe(sub(env.BUCKET_PAIRS));
+  });
+
+  it("give the notifier the topic and the stage", () => {
+    expect(fn("failure-notifier").Environment.Variables).toMatchObject({
+      ALERT_TOPIC_ARN: { Ref: "AlertTopic" },
+      STAGE: "dev",
+      POWERTOOLS_SERVICE_NAME: "failure-notifier",
+    });
+  });
+
+  it("consume their queue with partial batch failures, batching and a concurrency cap", () => {
+    for (const [key, queueId] of [
+      ["checksum-validator", "ValidationQueue"],
+      ["failure-notifier", "FailureQueue"],
+    ] as const) {
+      const mapping = resourcesOfType(t, "AWS::Lambda::EventSourceMapping").find(
+        ([, m]) => m.Properties.EventSourceArn["Fn::GetAtt"][0] === queueId,
+      )?.[1].Properties;
+      const expected = settings.functions[key];
+      expect(mapping).toMatchObject({
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+        BatchSize: expected.batchSize,
+        MaximumBatchingWindowInSeconds: expected.maximumBatchingWindowSeconds,
+        ScalingConfig: { MaximumConcurrency: expected.maximumConcurrency },
+        Enabled: true,
+      });
+    }
+  });
+
+  it("log to KMS-encrypted log groups with a retention period", () => {
+    for (const [, group] of resourcesOfType(t, "AWS::Logs::LogGroup")) {
+      expect(group.Properties.RetentionInDays).toBe(settings.logRetentionDays);
+      expect(group.Properties.KmsKeyId).toEqual({ "Fn::GetAtt": ["LogsKey", "Arn"] });
+    }
+    expect(resourcesOfType(t, "AWS::Logs::LogGroup")).toHaveLength(2);
+  });
+});
+
+describe("function roles", () => {
+  const statementsOf = (roleId: string) =>
+    (
+      resource(t, roleId).Properties.Policies[0].PolicyDocument.Statement as {
+        Action: string[];
+        Resource: unknown;
+      }[]
+    ).map((s) => ({ Action: s.Action, Resource: [s.Resource].flat().map(sub) }));
+  const objects = (bucket: "primaryBucket" | "replicaBucket") =>
+    names.buckets.map((pair) => `arn:aws:s3:::${pair[bucket]}/*`);
+  const buckets = (bucket: "primaryBucket" | "replicaBucket") =>
+    names.buckets.map((pair) => `arn:aws:s3:::${pair[bucket]}`);
+  const queueArn = (name: string) => `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${name}`;
+  const logGroup = (fn: string) =>
+    `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:/aws/lambda/${fn}:*`;
+
+  it("checksum-validator: HEAD and list paired buckets, consume and re-queue, report failures", () => {
+    expect(statementsOf("ChecksumValidatorRole")).toEqual([
+      {
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [logGroup(names.functions["checksum-validator"])],
+      },
+      {
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: [...objects("primaryBucket"), ...objects("replicaBucket")],
+      },
+      {
+        Action: ["s3:ListBucket"],
+        Resource: [...buckets("primaryBucket"), ...buckets("replicaBucket")],
+      },
+      {
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        Resource: [queueArn(names.validationQueue)],
+      },
+      {
+        Action: ["sqs:SendMessage"],
+        Resource: [queueArn(names.validationQueue), queueArn(names.failureQueue)],
+      },
+    ]);
+  });
+
+  it("failure-notifier: consume the failure queue and publish alerts, no S3", () => {
+    expect(statementsOf("FailureNotifierRole")).toEqual([
+      {
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [logGroup(names.functions["failure-notifier"])],
+      },
+      {
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        Resource: [queueArn(names.failureQueue)],
+      },
+      {
+        Action: ["sns:Publish"],
+        Resource: [`arn:aws:sns:us-east-1:${ACCOUNT_ID}:${names.alertTopic}`],
+      },
+    ]);
+  });
+
+  it("no IAM role in the stack allows a wildcard action or resource", () => {
+    for (const [id, role] of resourcesOfType(t, "AWS::IAM::Role")) {
+      for (const policy of role.Properties.Policies) {
+        expect(
+          actionsOf(policy.PolicyDocument).filter((a) => a.includes("*")),
+          id,
+        ).toEqual([]);
+        for (const s of policy.PolicyDocument.Statement) {
+          expect([s.Resource].flat(), id).not.toContain("*");
+        }
+      }
+      expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+});
+
+describe("alarms", () => {
+  const alarm = (id: string) => resource(t, id).Properties;
+
+  it("all notify the topic, and treat missing data as not breaching", () => {
+    const alarms = resourcesOfType(t, "AWS::CloudWatch::Alarm");
+    expect(alarms).toHaveLength(5 + 2 * names.buckets.length);
+    for (const [id, { Properties: p }] of alarms) {
+      expect(p.AlarmActions, id).toEqual([{ Ref: "AlertTopic" }]);
+      expect(p.ActionsEnabled, id).toBe(true);
+      expect(p.TreatMissingData, id).toBe("notBreaching");
+      expect(p.ComparisonOperator, id).toBe("GreaterThanThreshold");
+    }
+  });
+
+  it.each([
+    ["ValidationDlqNotEmptyAlarm", "ValidationDlq"],
+    ["FailureDlqNotEmptyAlarm", "FailureDlq"],
+  ])("%s fires on any message in %s", (id, dlqId) => {
+    expect(alarm(id)).toMatchObject({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlqId, "QueueName"] } }],
+      Threshold: 0,
+    });
+  });
+
+  it("fire on function errors and on an old validation backlog", () => {
+    expect(alarm("ChecksumValidatorErrorsAlarm")).toMatchObject({
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Dimensions: [{ Name: "FunctionName", Value: names.functions["checksum-validator"] }],
+      Statistic: "Sum",
+      Threshold: 0,
+    });
+    expect(alarm("FailureNotifierErrorsAlarm").Dimensions).toEqual([
+      { Name: "FunctionName", Value: names.functions["failure-notifier"] },
+    ]);
+    expect(alarm("ValidationQueueOldestMessageAlarm")).toMatchObject({
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Threshold: settings.alarms.oldestValidationMessageAgeSeconds,
+    });
+  });
+
+  it("fire per pair on failed replication and on latency above the deadline", () => {
+    for (const pair of names.buckets) {
+      const category = pascal(pair.category);
+      const dimensions = (id: string) =>
+        alarm(id).Dimensions.map((d: { Name: string; Value: unknown }) => [d.Name, sub(d.Value)]);
+      const expected = [
+        ["SourceBucket", pair.primaryBucket],
+        ["DestinationBucket", pair.replicaBucket],
+        ["RuleId", `replicate-${pair.category}`],
+      ];
+      expect(alarm(`ReplicationFailed${category}Alarm`)).toMatchObject({
+        Namespace: "AWS/S3",
+        MetricName: "OperationsFailedReplication",
+        Statistic: "Sum",
+        Threshold: 0,
+      });
+      expect(dimensions(`ReplicationFailed${category}Alarm`)).toEqual(expected);
+      expect(alarm(`ReplicationLatency${category}Alarm`)).toMatchObject({
+        MetricName: "ReplicationLatency",
+        Statistic: "Maximum",
+        Threshold: 900,
+      });
+      expect(dimensions(`ReplicationLatency${category}Alarm`)).toEqual(expected);
+    }
+  });
+
+  it("tell on-call which command to run", () => {
+    expect(alarm("ValidationDlqNotEmptyAlarm").AlarmDescription).toContain(
+      "npm run dlq -- inspect --stage dev --queue validation",
+    );
+  });
+
+  it("are on a dashboard", () => {
+    const body = sub(resource(t, "Dashboard").Properties.DashboardBody);
+    expect(JSON.parse(body).widgets.length).toBeGreaterThanOrEqual(6);
+    expect(body).toContain(names.buckets[0]?.replicaBucket);
+  });
+});
+
+describe("outputs", () => {
+  it("are the contract's, with real names", () => {
+    // The names the on-call tooling reads, plus one bucket output per category
+    expect(Object.keys(t.Outputs)).toEqual(
+      expect.arrayContaining([
+        ...OUTPUT_NAMES,
+        ...OPTIONAL_OUTPUT_NAMES,
+        "PrimaryBucketDocuments",
+        "ReplicaBucketDocuments",
+      ]),
+    );
+    expect(t.Outputs.ValidationQueueUrl?.Value).toEqual({ Ref: "ValidationQueue" });
+    expect(t.Outputs.FailureDlqArn?.Value).toEqual({ "Fn::GetAtt": ["FailureDlq", "Arn"] });
+    expect(t.Outputs.ReplicaRegion?.Value).toBe("us-west-2");
+    expect(t.Outputs.Stage?.Value).toBe("dev");
+    // The deadline the validator gets (REPLICATION_DEADLINE_SECONDS "900"), for `npm run verify`.
+    expect(t.Outputs.ReplicationDeadlineSeconds?.Value).toBe("900");
+    expect(sub(t.Outputs.ReplicaBucketMedia?.Value)).toBe(names.buckets[1]?.replicaBucket);
+  });
+});
+
+describe("packaging", () => {
+  it(`never asks STS for the account id (\${aws:accountId} would need credentials)`, () => {
+    expect(JSON.stringify(t)).not.toContain("aws:accountId");
+    expect(JSON.stringify(pkg.replica)).not.toContain("aws:accountId");
+  });
+});

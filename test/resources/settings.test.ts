@@ -1,0 +1,353 @@
+import { describe, expect, it } from "vitest";
+import { type CliOptions, readInputs } from "../../resources/cloudformation/inputs.ts";
+import { readReplicaFacts } from "../../resources/cloudformation/primary.ts";
+import {
+  bucketPairsFor,
+  CLOUDFORMATION_ACCOUNT_ID,
+  checkSettings,
+  LOCAL_ACCOUNT_ID,
+  minimumVisibilityTimeout,
+  parseCategories,
+  queueSettingsFor,
+  renderName,
+  resourceNames,
+  settings,
+} from "../../resources/settings.ts";
+import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
+import { ConfigurationError } from "../../shared/errors.ts";
+
+describe("resources/settings.json", () => {
+  it("gives each queue a visibility timeout of at least 6 x its consumer's timeout + window", () => {
+    for (const key of ["validation", "failure"] as const) {
+      const queue = settings.queues[key];
+      expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+        minimumVisibilityTimeout(settings.functions[queue.consumer]),
+      );
+    }
+  });
+
+  it("refuses a visibility timeout below 6 x the consumer's timeout + window", () => {
+    // Prepare: the validator's timeout raised without touching its queue
+    const functions = {
+      ...settings.functions,
+      "checksum-validator": { ...settings.functions["checksum-validator"], timeoutSeconds: 120 },
+    };
+
+    // Act + Assess
+    expect(() => checkSettings({ ...settings, functions })).toThrow(
+      /queues\.validation\.visibilityTimeoutSeconds: must be at least 6 x checksum-validator timeout \+ batching window = 725/,
+    );
+  });
+
+  it("refuses a queue whose consumer is not a function", () => {
+    const queues = {
+      ...settings.queues,
+      failure: { ...settings.queues.failure, consumer: "nobody" as "failure-notifier" },
+    };
+    expect(() => checkSettings({ ...settings, queues })).toThrow(/queues\.failure\.consumer/);
+  });
+
+  it("keeps the decided defaults", () => {
+    expect(settings.defaults).toEqual({
+      stage: "dev",
+      primaryRegion: "us-east-1",
+      replicaRegion: "us-west-2",
+      bucketEncryption: "SSE-S3",
+      replicationTimeControl: true,
+    });
+    expect(settings.categories).toEqual(["documents", "media", "databases"]);
+    expect(settings.queues.maxReceiveCount).toBe(3);
+    expect(settings.queues.dlqMessageRetentionSeconds).toBe(14 * 24 * 3600);
+    expect(settings.replicationDeadlineSeconds).toBe(900);
+  });
+});
+
+describe("resourceNames", () => {
+  it("names every bucket, queue and topic of a stage from settings.json", () => {
+    // Act
+    const names = resourceNames("prod", { accountId: "111122223333" });
+
+    // Assess
+    expect(names.primaryStack).toBe("backup-validator-prod");
+    expect(names.replicaStack).toBe("backup-validator-replica-prod");
+    expect(names.buckets).toEqual([
+      {
+        category: "documents",
+        primaryBucket: "backup-validator-documents-prod-111122223333-us-east-1",
+        replicaBucket: "backup-validator-documents-prod-111122223333-us-west-2",
+      },
+      {
+        category: "media",
+        primaryBucket: "backup-validator-media-prod-111122223333-us-east-1",
+        replicaBucket: "backup-validator-media-prod-111122223333-us-west-2",
+      },
+      {
+        category: "databases",
+        primaryBucket: "backup-validator-databases-prod-111122223333-us-east-1",
+        replicaBucket: "backup-validator-databases-prod-111122223333-us-west-2",
+      },
+    ]);
+    expect(names.validationQueue).toBe("backup-validator-prod-validation");
+    expect(names.validationDlq).toBe("backup-validator-prod-validation-dlq");
+    expect(names.failureQueue).toBe("backup-validator-prod-failure");
+    expect(names.failureDlq).toBe("backup-validator-prod-failure-dlq");
+    expect(names.alertTopic).toBe("backup-validator-prod-alerts");
+    expect(names.functions["checksum-validator"]).toBe("backup-validator-prod-checksum-validator");
+  });
+
+  it("uses the emulator account id when none is given (the local stack)", () => {
+    expect(resourceNames("dev").accountId).toBe(LOCAL_ACCOUNT_ID);
+    expect(resourceNames("dev").buckets[0]?.primaryBucket).toContain(`-${LOCAL_ACCOUNT_ID}-`);
+  });
+
+  it("honours other regions and categories", () => {
+    const names = resourceNames("dev", {
+      primaryRegion: "eu-west-1",
+      replicaRegion: "eu-central-1",
+      categories: ["ledgers"],
+    });
+    expect(names.buckets).toEqual([
+      {
+        category: "ledgers",
+        primaryBucket: "backup-validator-ledgers-dev-000000000000-eu-west-1",
+        replicaBucket: "backup-validator-ledgers-dev-000000000000-eu-central-1",
+      },
+    ]);
+  });
+
+  it.each([
+    ["an uppercase stage", "Prod", {}, "stage"],
+    ["a non-numeric account id", "dev", { accountId: "abc" }, "accountId"],
+    ["equal regions", "dev", { replicaRegion: "us-east-1" }, "replicaRegion"],
+    ["a bad region", "dev", { primaryRegion: "mars-1" }, "primaryRegion"],
+    ["a bad category", "dev", { categories: ["Media"] }, "categories"],
+    ["a bucket name over 63 characters", "a-very-long-stage-name", {}, "bucket name"],
+  ])("rejects %s", (_case, stage, options, variable) => {
+    expect(() => resourceNames(stage, options)).toThrow(
+      expect.objectContaining({ name: "ConfigurationError", variable }),
+    );
+  });
+
+  it("measures bucket names with a 12-digit account id when it is a CloudFormation token", () => {
+    // 12 characters longer once deployed: must fail although the token itself is longer
+    expect(() =>
+      resourceNames("stage-of-ten", {
+        accountId: CLOUDFORMATION_ACCOUNT_ID,
+        primaryRegion: "ap-southeast-2",
+        categories: ["databases-archive"],
+      }),
+    ).toThrow(ConfigurationError);
+    expect(
+      resourceNames("dev", { accountId: CLOUDFORMATION_ACCOUNT_ID }).buckets[0]?.primaryBucket,
+    ).toBe(`backup-validator-documents-dev-\${AWS::AccountId}-us-east-1`);
+  });
+});
+
+describe("bucketPairsFor", () => {
+  it("returns a BUCKET_PAIRS value that the validator's parser accepts", () => {
+    // Act
+    const pairs = parseBucketPairs(JSON.stringify(bucketPairsFor("dev")));
+
+    // Assess
+    expect([...pairs.values()]).toEqual(
+      resourceNames("dev").buckets.map((pair) => ({
+        primaryBucket: pair.primaryBucket,
+        replicaBucket: pair.replicaBucket,
+        category: pair.category,
+      })),
+    );
+  });
+});
+
+describe("queueSettingsFor", () => {
+  it("gives the local stack the deployed queue names, redrive and visibility settings", () => {
+    expect(queueSettingsFor("dev").validation).toEqual({
+      name: "backup-validator-dev-validation",
+      visibilityTimeoutSeconds: settings.queues.validation.visibilityTimeoutSeconds,
+      messageRetentionSeconds: settings.queues.validation.messageRetentionSeconds,
+      maxReceiveCount: 3,
+      dlq: { name: "backup-validator-dev-validation-dlq", messageRetentionSeconds: 1_209_600 },
+    });
+    expect(queueSettingsFor("dev").failure.dlq.name).toBe("backup-validator-dev-failure-dlq");
+  });
+});
+
+describe("parseCategories and renderName", () => {
+  it("parses a comma-separated list", () => {
+    expect(parseCategories(" documents, media ,ledgers ")).toEqual([
+      "documents",
+      "media",
+      "ledgers",
+    ]);
+  });
+
+  it.each(["", "media,media", "Media", "a_b"])("rejects %j", (list) => {
+    expect(() => parseCategories(list)).toThrow(ConfigurationError);
+  });
+
+  it("rejects an unknown placeholder", () => {
+    expect(() => renderName("{service}-{nope}", { service: "x" })).toThrow(/unknown placeholder/);
+  });
+});
+
+describe("readInputs (deploy parameters)", () => {
+  const primary = (options: CliOptions) => readInputs(options, "primary");
+
+  it("defaults every parameter from settings.json", () => {
+    expect(primary({})).toEqual({
+      stage: "dev",
+      primaryRegion: "us-east-1",
+      replicaRegion: "us-west-2",
+      categories: ["documents", "media", "databases"],
+      alertEmails: [],
+      bucketEncryption: "SSE-S3",
+      replicationTimeControl: true,
+      replicaLookup: "cloudformation",
+    });
+  });
+
+  it("reads --stage, --region and every --param", () => {
+    const inputs = primary({
+      stage: "prod",
+      region: "eu-west-1",
+      param: [
+        "replicaRegion=eu-central-1",
+        "categories=documents,ledgers",
+        "alertEmails=ops@example.com, oncall@example.org",
+        "bucketEncryption=SSE-KMS",
+        "replicationTimeControl=false",
+        "replicaLookup=offline",
+      ],
+    });
+    expect(inputs).toEqual({
+      stage: "prod",
+      primaryRegion: "eu-west-1",
+      replicaRegion: "eu-central-1",
+      categories: ["documents", "ledgers"],
+      alertEmails: ["ops@example.com", "oncall@example.org"],
+      bucketEncryption: "SSE-KMS",
+      replicationTimeControl: false,
+      replicaLookup: "offline",
+    });
+  });
+
+  it.each([
+    "arn:aws:iam::123456789012:policy/github-deploy-backup-validator-prod-boundary",
+    "arn:aws-us-gov:iam::123456789012:policy/boundaries/backup_validator+prod=1,2.3@x",
+  ])("reads --param permissionsBoundary=%s (an IAM policy ARN)", (arn) => {
+    expect(primary({ param: [`permissionsBoundary=${arn}`] }).permissionsBoundary).toBe(arn);
+    expect(readInputs({ param: [`permissionsBoundary=${arn}`] }, "replica")).toMatchObject({
+      permissionsBoundary: arn,
+    });
+  });
+
+  it("sets no permissions boundary without the parameter", () => {
+    expect(primary({})).not.toHaveProperty("permissionsBoundary");
+  });
+
+  it("gives the replica stack the primary region as a parameter", () => {
+    const inputs = readInputs(
+      { param: ["primaryRegion=eu-west-1", "replicaRegion=eu-central-1"] },
+      "replica",
+    );
+    expect(inputs.primaryRegion).toBe("eu-west-1");
+  });
+
+  it.each<[string, CliOptions, "primary" | "replica"]>([
+    ["an unknown parameter", { param: ["replicaRegon=us-west-1"] }, "primary"],
+    ["a bad e-mail address", { param: ["alertEmails=ops"] }, "primary"],
+    ["an unknown encryption", { param: ["bucketEncryption=DSSE"] }, "primary"],
+    ["a non-boolean RTC switch", { param: ["replicationTimeControl=yes"] }, "primary"],
+    ["an unknown lookup", { param: ["replicaLookup=ssm"] }, "primary"],
+    [
+      "a role ARN as permissions boundary",
+      { param: ["permissionsBoundary=arn:aws:iam::123456789012:role/boundary"] },
+      "primary",
+    ],
+    [
+      "a boundary ARN with an 11-digit account",
+      { param: ["permissionsBoundary=arn:aws:iam::12345678901:policy/boundary"] },
+      "replica",
+    ],
+    ["a boundary that is a bare name", { param: ["permissionsBoundary=boundary"] }, "primary"],
+    ["--region on the replica stack", { region: "us-east-2" }, "replica"],
+    [
+      "a primaryRegion unlike --region",
+      { region: "us-east-2", param: ["primaryRegion=us-east-1"] },
+      "primary",
+    ],
+  ])("rejects %s", (_case, options, stack) => {
+    expect(() => readInputs(options, stack)).toThrow(ConfigurationError);
+  });
+});
+
+describe("readReplicaFacts (deploy-time replica stack outputs)", () => {
+  const accountId = "111122223333";
+  const deployedReplicaNames = resourceNames("dev", { accountId })
+    .buckets.map((pair) => pair.replicaBucket)
+    .join(",");
+  const reader = (outputs: Record<string, string>) => async (name: string) => outputs[name] ?? null;
+
+  it("accepts a replica stack with the same buckets and encryption", async () => {
+    // Act
+    const facts = await readReplicaFacts(
+      readInputs({}, "primary"),
+      reader({ ReplicaBucketNames: deployedReplicaNames, ReplicaBucketEncryption: "SSE-S3" }),
+    );
+
+    // Assess
+    expect(facts).toEqual({});
+  });
+
+  it("returns the replica data key with SSE-KMS", async () => {
+    const keyArn = `arn:aws:kms:us-west-2:${accountId}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const facts = await readReplicaFacts(
+      readInputs({ param: ["bucketEncryption=SSE-KMS"] }, "primary"),
+      reader({
+        ReplicaBucketNames: deployedReplicaNames,
+        ReplicaBucketEncryption: "SSE-KMS",
+        ReplicaDataKeyArn: keyArn,
+      }),
+    );
+    expect(facts).toEqual({ dataKeyArn: keyArn });
+  });
+
+  it("asks to deploy the replica stack first when it is missing", async () => {
+    await expect(readReplicaFacts(readInputs({}, "primary"), reader({}))).rejects.toThrow(
+      /Deploy the replica stack first: npm run deploy -- --stage dev/,
+    );
+  });
+
+  it("refuses a replica stack deployed with other categories", async () => {
+    const inputs = readInputs(
+      { param: ["categories=documents,media,databases,ledgers"] },
+      "primary",
+    );
+    await expect(
+      readReplicaFacts(
+        inputs,
+        reader({ ReplicaBucketNames: deployedReplicaNames, ReplicaBucketEncryption: "SSE-S3" }),
+      ),
+    ).rejects.toThrow(/does not match the categories/);
+  });
+
+  it("refuses a replica stack deployed with another encryption", async () => {
+    await expect(
+      readReplicaFacts(
+        readInputs({ param: ["bucketEncryption=SSE-KMS"] }, "primary"),
+        reader({ ReplicaBucketNames: deployedReplicaNames, ReplicaBucketEncryption: "SSE-S3" }),
+      ),
+    ).rejects.toThrow(/differs from --param bucketEncryption=SSE-KMS/);
+  });
+
+  it("uses placeholders offline, without reading anything", async () => {
+    const inputs = readInputs(
+      { param: ["bucketEncryption=SSE-KMS", "replicaLookup=offline"] },
+      "primary",
+    );
+    const facts = await readReplicaFacts(inputs, async () => {
+      throw new Error("must not read the replica stack offline");
+    });
+    expect(JSON.stringify(facts.dataKeyArn)).toContain("key/00000000-0000-0000-0000-000000000000");
+  });
+});

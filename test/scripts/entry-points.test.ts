@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventBridgeObjectCreated } from "../helpers/events.ts";
+import {
+  type OncallStack,
+  PRIMARY,
+  sendAll,
+  startOncallStack,
+  visibleCount,
+} from "../helpers/oncall-stack.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const run = promisify(execFile);
+
+/** Runs `node scripts/<name>.ts ...` as npm would: the real entry point, in its own process. */
+async function script(name: string, args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [`scripts/${name}.ts`, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+let stack: OncallStack;
+
+beforeAll(async () => {
+  stack = await startOncallStack();
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+describe("the scripts behind npm run dlq / redrive / verify", () => {
+  it.each(["dlq", "redrive", "verify"])(
+    "node scripts/%s.ts --help prints usage and nothing on stderr (no warnings)",
+    async (name) => {
+      const { code, stdout, stderr } = await script(name, ["--help"]);
+
+      expect(code).toBe(0);
+      expect(stdout).toMatch(new RegExp(`^Usage: npm run ${name} -- `));
+      expect(stdout).toContain("Exit codes:");
+      expect(stderr).toBe("");
+    },
+  );
+
+  it("run end to end against the emulator: inspect, a refused redrive, then a redrive", async () => {
+    // Prepare
+    const env = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
+    await sendAll(stack.emulator, stack.outputs.ValidationDlqUrl, [
+      { body: JSON.stringify(eventBridgeObjectCreated({ bucket: PRIMARY, key: "reports/x.pdf" })) },
+    ]);
+
+    // Act + Assess: stdin is not a terminal here, so moving needs --yes.
+    const inspected = await script("dlq", ["inspect", ...stack.args], env);
+    expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toContain("reports/x.pdf");
+
+    const refused = await script("redrive", stack.args, env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("refusing to move messages without --yes");
+
+    const moved = await script("redrive", ["--yes", ...stack.args], env);
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toContain("Moved 1 from the validation DLQ to the validation queue");
+    expect(await visibleCount(stack.emulator, stack.outputs.ValidationQueueUrl)).toBe(1);
+  });
+});

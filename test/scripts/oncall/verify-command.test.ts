@@ -1,0 +1,249 @@
+import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { settings } from "../../../resources/settings.ts";
+import { replicationDeadline, verifyMain } from "../../../scripts/oncall/verify-command.ts";
+import { PENDING_CHECK_TYPE } from "../../../shared/events/parse-message.ts";
+import type { FailureReport } from "../../../shared/reports/failure-report.ts";
+import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../../helpers/events.ts";
+import { lambdaContext } from "../../helpers/lambda-context.ts";
+import {
+  type OncallStack,
+  PRIMARY,
+  REPLICA,
+  startOncallStack,
+  testIo,
+} from "../../helpers/oncall-stack.ts";
+import { loadValidatorHandler, validatorEnvironment } from "../../helpers/validator-handler.ts";
+
+let stack: OncallStack;
+
+beforeAll(async () => {
+  stack = await startOncallStack();
+  const { emulator } = stack;
+  await emulator.put(PRIMARY, "same.txt", "identical bytes");
+  await emulator.put(REPLICA, "same.txt", "identical bytes");
+  await emulator.put(PRIMARY, "corrupt.txt", "original bytes!");
+  await emulator.put(REPLICA, "corrupt.txt", "corrupted bytes");
+  await emulator.put(PRIMARY, "waiting.txt", "not replicated yet");
+  await emulator.put(PRIMARY, "q3 report+final.pdf", "tricky key");
+  await emulator.put(REPLICA, "q3 report+final.pdf", "tricky key");
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const REPLICATION_DEADLINE_SECONDS = "900";
+
+/**
+ * What the real checksum-validator Lambda does with an upload event for `key`, on the same
+ * emulator objects: the failure reports it sends and the pending checks it re-queues.
+ */
+async function lambdaOutcome(key: string) {
+  const handler = await loadValidatorHandler(
+    validatorEnvironment({
+      ...stack.emulator.environment(),
+      BUCKET_PAIRS: JSON.stringify(stack.outputs.BucketPairs),
+      REPLICA_REGION: stack.outputs.ReplicaRegion,
+      // Queue URLs on the emulator's origin (see onEmulatorOrigin), as the outputs give them.
+      VALIDATION_QUEUE_URL: stack.outputs.ValidationQueueUrl,
+      FAILURE_QUEUE_URL: stack.outputs.FailureQueueUrl,
+      REPLICATION_DEADLINE_SECONDS,
+    }),
+  );
+  const event = eventBridgeObjectCreated({ bucket: PRIMARY, key, time: new Date().toISOString() });
+  const response = await handler(sqsEvent(sqsRecord(event)), lambdaContext("checksum-validator"));
+  const reports = (await stack.emulator.drain(stack.outputs.FailureQueueUrl)).map(
+    (message) => JSON.parse(message.Body ?? "") as FailureReport,
+  );
+  // Pending checks are re-queued with a delay: read them without waiting, then purge.
+  const requeued = queuedBodies(stack.outputs.ValidationQueueUrl);
+  await stack.emulator.sqs.send(
+    new PurgeQueueCommand({ QueueUrl: stack.outputs.ValidationQueueUrl }),
+  );
+  return {
+    failedRecords: response.batchItemFailures.length,
+    reported: reports.map((report) => `${report.verdict} ${report.object?.key}`),
+    requeued: requeued.map((body) => `${body.type} ${body.object?.key}`),
+  };
+}
+
+/** Bodies of every message on a queue (ready, delayed, in flight), without receiving them. */
+function queuedBodies(queueUrl: string): { type?: string; object?: { key?: string } }[] {
+  const name = new URL(queueUrl).pathname.split("/").pop() ?? "";
+  const queue = stack.emulator.server.inspectQueue(name);
+  if (!queue) throw new Error(`no queue ${name}`);
+  const { ready, delayed, inflight } = queue.messages;
+  return [...ready, ...delayed, ...inflight.map((entry) => entry.message)].map((message) =>
+    JSON.parse(message.body),
+  );
+}
+
+describe("npm run verify", () => {
+  it.each([
+    // verify's verdict and exit code, and what the Lambda does with the same object
+    ["same.txt", "MATCH", 0, { reported: [], requeued: [] }],
+    ["corrupt.txt", "MISMATCH", 1, { reported: ["MISMATCH corrupt.txt"], requeued: [] }],
+    [
+      "waiting.txt",
+      "PENDING",
+      1,
+      { reported: [], requeued: [`${PENDING_CHECK_TYPE} waiting.txt`] },
+    ],
+    ["deleted.txt", "SOURCE_GONE", 1, { reported: [], requeued: [] }],
+  ] as const)(
+    "s3://primary/%s: verify says %s (exit %i), as the checksum-validator Lambda judges it",
+    async (key, verdict, code, lambda) => {
+      // Prepare: verify reads the deadline the Lambda runs with from the stack outputs.
+      const args = await stack.argsWithOutputs("deadline.json", {
+        ...stack.outputs,
+        ReplicationDeadlineSeconds: REPLICATION_DEADLINE_SECONDS,
+      });
+      const { io, stdout } = testIo();
+
+      // Act
+      const exitCode = await verifyMain([`s3://${PRIMARY}/${key}`, ...args], io);
+      const outcome = await lambdaOutcome(key);
+
+      // Assess
+      expect(exitCode).toBe(code);
+      expect(stdout().split("\n")[0]).toBe(`${verdict}  s3://${PRIMARY}/${key}`);
+      expect(outcome).toEqual({ failedRecords: 0, ...lambda });
+    },
+  );
+
+  it("prints the evidence side by side", async () => {
+    const { io, stdout } = testIo();
+
+    expect(await verifyMain([`s3://${PRIMARY}/corrupt.txt`, ...stack.args], io)).toBe(1);
+
+    const text = stdout();
+    // The SDK sends a CRC32 with each upload, so that is the strongest evidence here.
+    expect(text).toMatch(/CRC32 checksum differs: primary \S+, replica \S+/);
+    expect(text).toMatch(/\s+primary \(us-east-1\)\s+replica \(us-west-2\)/);
+    expect(text).toMatch(new RegExp(`bucket\\s+${PRIMARY}\\s+${REPLICA}`));
+    expect(text).toMatch(/size\s+15\s+15/);
+    expect(text).toMatch(/checksum CRC32\s+\S+==\s+\S+==/);
+    expect(text).toMatch(/DIFFERS\s+CRC32 full-object checksum\s+\S+\s+\S+/);
+    expect(text).toMatch(/DIFFERS\s+MD5 ETag\s+[0-9a-f]{32}\s+[0-9a-f]{32}/);
+    expect(text).toMatch(/agrees\s+size\s+15\s+15/);
+    expect(text).toContain("Object age");
+  });
+
+  it("checks a key with a space and a plus exactly as typed", async () => {
+    const { io, stdout } = testIo();
+
+    const exitCode = await verifyMain(
+      [`s3://${PRIMARY}/q3 report+final.pdf`, "--json", ...stack.args],
+      io,
+    );
+
+    expect(exitCode).toBe(0);
+    const result = JSON.parse(stdout());
+    expect(result).toMatchObject({
+      verdict: "MATCH",
+      key: "q3 report+final.pdf",
+      replicaRegion: "us-west-2",
+      replicationDeadlineSeconds: 900,
+    });
+  });
+
+  it("takes the deadline from the stack output ReplicationDeadlineSeconds, not the shell", async () => {
+    // Prepare: the deployed validator gives up after 60 s; the operator's shell says an hour.
+    const args = await stack.argsWithOutputs("deadline-60.json", {
+      ...stack.outputs,
+      ReplicationDeadlineSeconds: "60",
+    });
+    const now = () => new Date(Date.now() + 120_000);
+    const { io, stdout } = testIo({ now, env: { REPLICATION_DEADLINE_SECONDS: "3600" } });
+
+    // Act
+    const exitCode = await verifyMain([`s3://${PRIMARY}/waiting.txt`, ...args], io);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(stdout()).toMatch(/^REPLICATION_OVERDUE/);
+    expect(stdout()).toContain(
+      "replication deadline 60 s (stack output ReplicationDeadlineSeconds).",
+    );
+  });
+
+  it("without that output, uses the deadline the stacks deploy with (settings), not the shell", async () => {
+    // Prepare: an older stack without the output; the shell's 60 s must not decide.
+    expect(stack.outputs).not.toHaveProperty("ReplicationDeadlineSeconds");
+    const now = () => new Date(Date.now() + 120_000);
+    const { io, stdout } = testIo({
+      now,
+      env: { REPLICATION_DEADLINE_SECONDS: "60" },
+    });
+
+    // Act
+    const exitCode = await verifyMain([`s3://${PRIMARY}/waiting.txt`, "--json", ...stack.args], io);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    expect(JSON.parse(stdout())).toMatchObject({
+      verdict: "PENDING",
+      replicationDeadlineSeconds: settings.replicationDeadlineSeconds,
+      replicationDeadlineSource:
+        "replicationDeadlineSeconds in resources/settings.json; the stack has no ReplicationDeadlineSeconds output",
+    });
+  });
+
+  it("refuses a ReplicationDeadlineSeconds output that is not a number of seconds (exit 3)", async () => {
+    const args = await stack.argsWithOutputs("deadline-bad.json", {
+      ...stack.outputs,
+      ReplicationDeadlineSeconds: "soon",
+    });
+    const { io, stderr } = testIo();
+
+    expect(await verifyMain([`s3://${PRIMARY}/same.txt`, ...args], io)).toBe(3);
+    expect(stderr()).toContain(
+      'deadline-bad.json: output ReplicationDeadlineSeconds must be a whole number of seconds between 1 and 604800 (got "soon")',
+    );
+  });
+
+  it("falls back to REPLICATION_DEADLINE_SECONDS, then 900, only without output and setting", () => {
+    const outputs = { from: "file x.json", values: { ReplicationDeadlineSeconds: " " } };
+
+    expect(replicationDeadline(outputs, undefined, { REPLICATION_DEADLINE_SECONDS: "42" })).toEqual(
+      { seconds: 42, source: "environment REPLICATION_DEADLINE_SECONDS" },
+    );
+    expect(replicationDeadline(outputs, undefined, {})).toEqual({
+      seconds: 900,
+      source: "default",
+    });
+    expect(() =>
+      replicationDeadline(outputs, undefined, { REPLICATION_DEADLINE_SECONDS: "soon" }),
+    ).toThrow("REPLICATION_DEADLINE_SECONDS: must be a whole number");
+  });
+
+  it("refuses a replica bucket, an unknown bucket and a malformed URI (exit 2)", async () => {
+    for (const [uri, message] of [
+      [`s3://${REPLICA}/same.txt`, `${REPLICA} is the replica of ${PRIMARY}; give the primary`],
+      [
+        "s3://somebody-elses/x",
+        `somebody-elses is not a primary bucket of this stage (primaries: ${PRIMARY})`,
+      ],
+      [`${PRIMARY}/same.txt`, "expected s3://<primary-bucket>/<key>"],
+      [`s3://${PRIMARY}/`, "expected s3://<primary-bucket>/<key>"],
+    ]) {
+      const { io, stderr } = testIo();
+      expect(await verifyMain([uri as string, ...stack.args], io)).toBe(2);
+      expect(stderr()).toContain(message);
+    }
+    const none = testIo();
+    expect(await verifyMain(stack.args, none.io)).toBe(2);
+    expect(none.stderr()).toContain("give exactly one object");
+  });
+
+  it("names a missing ReplicaRegion output", async () => {
+    const { ReplicaRegion: _omitted, ...outputs } = stack.outputs;
+    const args = await stack.argsWithOutputs("no-replica-region.json", outputs);
+    const { io, stderr } = testIo();
+
+    const exitCode = await verifyMain([`s3://${PRIMARY}/same.txt`, ...args], io);
+
+    expect(exitCode).toBe(3);
+    expect(stderr()).toContain("has no output ReplicaRegion");
+  });
+});

@@ -1,0 +1,142 @@
+import { describe, expect, it } from "vitest";
+import {
+  boundedText,
+  buildFailureReport,
+  type FailureReportInput,
+  MAX_EMBEDDED_BYTES,
+  objectSide,
+  parseFailureReport,
+  reportMessageAttributes,
+} from "../../../shared/reports/failure-report.ts";
+
+const input: FailureReportInput = {
+  verdict: "MISMATCH",
+  summary: "CRC32 checksum differs",
+  category: "documents",
+  object: { bucket: "bv-documents-primary", key: "q3.pdf", versionId: "v1" },
+  detectedAt: "2026-11-21T10:00:00.000Z",
+  attempts: 1,
+  source: { messageId: "m-1" },
+  originalEvent: { id: "e-1" },
+};
+
+describe("buildFailureReport", () => {
+  it("stamps schema, version, severity and a stable id per verdict and object version", () => {
+    const report = buildFailureReport(input);
+    expect(report).toMatchObject({
+      schema: "backup-validator.failure-report",
+      schemaVersion: 1,
+      severity: "critical",
+      verdict: "MISMATCH",
+    });
+    expect(report.reportId).toMatch(/^[0-9a-f]{32}$/);
+    expect(
+      buildFailureReport({ ...input, detectedAt: "later", source: { messageId: "m-2" } }).reportId,
+    ).toBe(report.reportId);
+    expect(
+      buildFailureReport({ ...input, object: { ...input.object!, versionId: "v2" } }).reportId,
+    ).not.toBe(report.reportId);
+    expect(buildFailureReport({ ...input, verdict: "UNVERIFIABLE" }).severity).toBe("warning");
+  });
+
+  it("identifies object-less reports by their content, not by SQS message id", () => {
+    const malformed = {
+      ...input,
+      verdict: "MALFORMED_EVENT" as const,
+      object: undefined,
+      rawBody: "x",
+    };
+    // A redriven message has a new message id but is the same problem.
+    expect(buildFailureReport({ ...malformed, source: { messageId: "m-9" } }).reportId).toBe(
+      buildFailureReport(malformed).reportId,
+    );
+    expect(buildFailureReport({ ...malformed, rawBody: "y" }).reportId).not.toBe(
+      buildFailureReport(malformed).reportId,
+    );
+  });
+
+  it("leaves empty values out of the message attributes (SQS rejects them)", () => {
+    expect(reportMessageAttributes(buildFailureReport({ ...input, category: "" }))).toEqual({
+      verdict: "MISMATCH",
+      severity: "critical",
+      bucket: "bv-documents-primary",
+    });
+  });
+
+  it("replaces an oversized original event by a bounded preview", () => {
+    const huge = {
+      Records: Array.from({ length: 5000 }, (_, i) => ({ key: `object-${i}-${"x".repeat(20)}` })),
+    };
+    const report = buildFailureReport({ ...input, originalEvent: huge });
+    expect(report.originalEvent).toMatchObject({
+      truncated: true,
+      originalBytes: JSON.stringify(huge).length,
+    });
+    expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(MAX_EMBEDDED_BYTES);
+  });
+
+  it("bounds the raw body of malformed messages", () => {
+    const report = buildFailureReport({
+      ...input,
+      verdict: "MALFORMED_EVENT",
+      rawBody: "y".repeat(200_000),
+    });
+    expect(Buffer.byteLength(report.rawBody ?? "")).toBeLessThanOrEqual(MAX_EMBEDDED_BYTES);
+    expect(report.rawBody).toMatch(/… \[truncated, 200000 bytes in all\]$/);
+  });
+});
+
+describe("boundedText", () => {
+  it("keeps short text as it is", () => {
+    expect(boundedText("short", 100)).toBe("short");
+  });
+
+  it("cuts on a character boundary, never inside a multi-byte character", () => {
+    const text = "€".repeat(100); // 3 bytes each
+    const cut = boundedText(text, 100);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(100);
+    expect(cut).not.toContain("\uFFFD");
+    expect(cut).toMatch(/^€+… \[truncated, 300 bytes in all\]$/);
+  });
+});
+
+describe("parseFailureReport", () => {
+  it("reads back a report it built", () => {
+    const report = buildFailureReport(input);
+    expect(parseFailureReport(JSON.stringify(report))).toEqual(report);
+  });
+
+  it.each([
+    ["non-JSON", "nope"],
+    ["a JSON string", '"text"'],
+    ["another schema", JSON.stringify({ ...buildFailureReport(input), schema: "other" })],
+    ["a future version", JSON.stringify({ ...buildFailureReport(input), schemaVersion: 2 })],
+    ["an unknown verdict", JSON.stringify({ ...buildFailureReport(input), verdict: "MAYBE" })],
+    [
+      "a raw EventBridge event",
+      JSON.stringify({ source: "aws.s3", "detail-type": "Object Created" }),
+    ],
+  ])("rejects %s", (_name, body) => {
+    expect(parseFailureReport(body)).toBeUndefined();
+  });
+});
+
+describe("report helpers", () => {
+  it("gives consumers attributes to filter on", () => {
+    expect(reportMessageAttributes(buildFailureReport(input))).toEqual({
+      verdict: "MISMATCH",
+      severity: "critical",
+      bucket: "bv-documents-primary",
+      category: "documents",
+    });
+  });
+
+  it("describes a missing side as absent", () => {
+    expect(objectSide({ bucket: "b-1", key: "k", region: "us-west-2" }, undefined)).toEqual({
+      bucket: "b-1",
+      key: "k",
+      region: "us-west-2",
+      present: false,
+    });
+  });
+});
