@@ -1,9 +1,16 @@
 /**
- * Names and settings of the deployed system, read from resources/settings.json: the one source
- * that the CloudFormation generator (resources/cloudformation/), the local stack and the tests
- * all use, so a bucket, queue or redrive setting cannot differ between them.
+ * Names and settings of the deployed system, read from resources/settings.json beside it: the
+ * one source that the CloudFormation generator (resources/cloudformation/), the local stack and
+ * the tests all use, so a bucket, queue or redrive setting cannot differ between them. Name rules
+ * come from the contract the functions check at run time (shared/contracts/names.ts).
  */
-
+import {
+  checkCategory,
+  checkRegion,
+  checkStage,
+  isAccountId,
+  isBucketName,
+} from "../shared/contracts/names.ts";
 import { ConfigurationError } from "../shared/errors.ts";
 import raw from "./settings.json" with { type: "json" };
 
@@ -87,14 +94,6 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
  */
 export const CLOUDFORMATION_ACCOUNT_ID = `\${AWS::AccountId}`;
 
-// A data category becomes part of bucket names and of CloudFormation logical ids.
-const CATEGORY = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-// Stages become part of bucket names, which must be lowercase.
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-const STAGE = /^[a-z0-9][a-z0-9-]*$/;
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const ACCOUNT_ID = /^\d{12}$/;
 const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
 
 export const settings: Settings = checkSettings(raw as Settings);
@@ -125,17 +124,6 @@ export function checkSettings(candidate: Settings): Settings {
 /** 6 × the consumer's timeout + its batching window. */
 export function minimumVisibilityTimeout(consumer: FunctionSettings): number {
   return 6 * consumer.timeoutSeconds + consumer.maximumBatchingWindowSeconds;
-}
-
-function checkCategory(category: string, variable: string): string {
-  if (!CATEGORY.test(category) || category.length > 20) {
-    throw new ConfigurationError(
-      variable,
-      "each category must be 1-20 lowercase letters, digits or single hyphens, starting with a letter",
-      category,
-    );
-  }
-  return category;
 }
 
 /** Parses a comma-separated category list (the `categories` deploy parameter). */
@@ -198,20 +186,18 @@ export interface ResourceNames {
 
 /** Every name the stacks (and the local stack) use for `stage`. */
 export function resourceNames(stage: string, options: NameOptions = {}): ResourceNames {
-  if (!STAGE.test(stage)) {
-    throw new ConfigurationError("stage", "must be lowercase letters, digits and hyphens", stage);
-  }
+  checkStage(stage);
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
-  if (accountId !== CLOUDFORMATION_ACCOUNT_ID && !ACCOUNT_ID.test(accountId)) {
+  if (accountId !== CLOUDFORMATION_ACCOUNT_ID && !isAccountId(accountId)) {
     throw new ConfigurationError("accountId", "must be a 12-digit AWS account id", accountId);
   }
   const primaryRegion = checkRegion(
-    "primaryRegion",
     options.primaryRegion ?? settings.defaults.primaryRegion,
+    "primaryRegion",
   );
   const replicaRegion = checkRegion(
-    "replicaRegion",
     options.replicaRegion ?? settings.defaults.replicaRegion,
+    "replicaRegion",
   );
   if (primaryRegion === replicaRegion) {
     throw new ConfigurationError(
@@ -226,7 +212,19 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
   const base = { service: settings.service, stage, accountId, primaryRegion, replicaRegion };
   const name = (key: NameKey, extra: Record<string, string> = {}) =>
     renderName(settings.names[key], { ...base, ...extra });
-  const bucket = (key: NameKey, extra: Record<string, string>) => checkBucketName(name(key, extra));
+  // The account id is always 12 digits: check the length the deployed name will have.
+  const bucket = (key: NameKey, extra: Record<string, string>) => {
+    const rendered = name(key, extra);
+    const deployed = rendered.replaceAll(CLOUDFORMATION_ACCOUNT_ID, LOCAL_ACCOUNT_ID);
+    if (!isBucketName(deployed)) {
+      throw new ConfigurationError(
+        "bucket name",
+        "must be 3-63 lowercase letters, digits, dots or hyphens; shorten the stage or category",
+        rendered,
+      );
+    }
+    return rendered;
+  };
 
   return {
     stage,
@@ -257,19 +255,6 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
   };
 }
 
-/** The BUCKET_PAIRS value (see shared/config/bucket-pairs.ts) for `stage`. */
-export function bucketPairsFor(
-  stage: string,
-  options: NameOptions = {},
-): Record<string, { replica: string; category: string }> {
-  return Object.fromEntries(
-    resourceNames(stage, options).buckets.map((pair) => [
-      pair.primaryBucket,
-      { replica: pair.replicaBucket, category: pair.category },
-    ]),
-  );
-}
-
 /** Queue names and the redrive/visibility settings the stack and the local stack must share. */
 export function queueSettingsFor(stage: string, options: NameOptions = {}) {
   const names = resourceNames(stage, options);
@@ -285,24 +270,4 @@ export function queueSettingsFor(stage: string, options: NameOptions = {}) {
     validation: queue("validation", names.validationQueue, names.validationDlq),
     failure: queue("failure", names.failureQueue, names.failureDlq),
   };
-}
-
-function checkRegion(variable: string, region: string): string {
-  if (!REGION.test(region)) {
-    throw new ConfigurationError(variable, "must be an AWS region such as us-west-2", region);
-  }
-  return region;
-}
-
-function checkBucketName(name: string): string {
-  // The account id is always 12 digits; check the length the deployed name will have.
-  const deployed = name.replaceAll(CLOUDFORMATION_ACCOUNT_ID, LOCAL_ACCOUNT_ID);
-  if (!BUCKET_NAME.test(deployed) || deployed.includes("..")) {
-    throw new ConfigurationError(
-      "bucket name",
-      "must be 3-63 lowercase letters, digits, dots or hyphens; shorten the stage or category",
-      name,
-    );
-  }
-  return name;
 }

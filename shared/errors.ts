@@ -1,3 +1,5 @@
+import { truncate } from "./text.ts";
+
 /**
  * Errors this project raises on purpose, so that callers can tell them from the SDK's and say
  * what went wrong in plain words. In the Lambda handlers any thrown error fails its SQS record
@@ -24,10 +26,6 @@ export class ConfigurationError extends BackupValidatorError {
 
 /** Sending to a queue or topic failed; the record must fail so that SQS redelivers it. */
 export class DeliveryError extends BackupValidatorError {}
-
-export function truncate(text: string, maxLength: number): string {
-  return text.length <= maxLength ? text : `${text.slice(0, Math.max(0, maxLength - 1))}…`;
-}
 
 /** Human-readable one-liner for any thrown value. */
 export function describeError(error: unknown): string {

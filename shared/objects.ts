@@ -1,3 +1,14 @@
+/**
+ * One object version: the identity every part of the system uses for "which object" (events,
+ * checks, reports, alerts, on-call listings). `versionId` is absent for an unversioned object or
+ * when the event did not carry one.
+ */
+export interface ObjectIdentity {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
 /** Drops undefined properties so that messages and logs stay free of `"x": undefined` noise. */
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { loadValidatorConfig } from "../../shared/contracts/environment.ts";
 import { createLogger, createMetrics, MetricUnit } from "../../shared/observability.ts";
-import { loadValidatorConfig } from "../../shared/validator/config.ts";
 import { createValidatorDependencies } from "../../shared/validator/dependencies.ts";
 import { handleValidationRecord } from "../../shared/validator/handle-record.ts";
 

@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { loadNotifierConfig } from "../../shared/contracts/environment.ts";
 import { startAlertBatch } from "../../shared/notifier/alert-batch.ts";
-import { loadNotifierConfig } from "../../shared/notifier/config.ts";
 import { createNotifierDependencies } from "../../shared/notifier/dependencies.ts";
 import { createLogger, createMetrics } from "../../shared/observability.ts";
 

@@ -4,7 +4,7 @@
  */
 import type { FunctionKey } from "../settings.ts";
 import { type CliOptions, namesFor, readInputs } from "./inputs.ts";
-import { functionEnvironment, primaryStack, readReplicaFacts } from "./primary.ts";
+import { functionEnvironment, primaryStack, readReplicaFacts } from "./primary/index.ts";
 import { replicaStack } from "./replica.ts";
 
 export interface ResolverArguments {

@@ -10,7 +10,8 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { describeError } from "../../shared/errors.ts";
 import { parseMessageBody } from "../../shared/events/parse-message.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
-import { type ObjectVerdict, validateObject } from "../../shared/validator/validate-object.ts";
+import { validateObject } from "../../shared/validator/validate-object.ts";
+import type { ObjectVerdict } from "../../shared/verdicts.ts";
 import { type CliIo, createAwsClients } from "../oncall/cli.ts";
 import { redriveMain } from "../oncall/redrive-command.ts";
 import { deterministicBytes, MIN_PART_SIZE, multipartUpload } from "./multipart.ts";
@@ -290,11 +291,9 @@ async function accountFor(
   const deadLettered = deadLetteredObjects(stack);
   const accounts: ObjectAccount[] = [];
   for (const object of planned) {
-    const replicaBucket = stack.bucketPairs[object.bucket]?.replica ?? "";
-    const result = await validateObject(context, {
-      pair: { primaryBucket: object.bucket, replicaBucket, category: object.category },
-      key: object.key,
-    });
+    const pair = stack.bucketPairs.get(object.bucket);
+    if (!pair) throw new Error(`s3://${object.bucket} is not a primary bucket of the local stack`);
+    const result = await validateObject(context, { pair, key: object.key });
     const pipelineVerdict = lastLoggedVerdict(stack, object);
     const alerts = alertsFor(stack, object);
     const events = eventsFor(stack, object);

@@ -6,20 +6,20 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import {
-  bucketPairsFor,
   type FunctionKey,
-  queueSettingsFor,
   type ResourceNames,
   resourceNames,
   settings,
 } from "../../resources/settings.ts";
+import type { StackOutputValues } from "../../resources/stack-outputs.ts";
+import type { BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
+import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
-import { onEmulatorOrigin } from "./emulator-urls.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
 import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
 import {
@@ -30,7 +30,10 @@ import {
 } from "./lambda-event-source.ts";
 import { fateByKeyPrefix, type ReplicaFate, startReplicationStandIn } from "./replication.ts";
 import { type S3OutageProxy, startS3OutageProxy } from "./s3-outage.ts";
+import { createTopology, type QueuePair } from "./topology.ts";
 import type { UploadWatcher } from "./upload-watcher.ts";
+
+export type { QueuePair } from "./topology.ts";
 
 /**
  * Durations that differ from the deployed settings so that a local run takes seconds, not
@@ -73,21 +76,13 @@ export interface LocalStackOptions {
   readonly onEmail?: (email: Email) => void;
 }
 
-export interface QueuePair {
-  readonly name: string;
-  readonly url: string;
-  readonly arn: string;
-  readonly dlqName: string;
-  readonly dlqUrl: string;
-  readonly dlqArn: string;
-}
-
 export interface LocalStack {
   readonly endpoint: string;
   readonly server: FauxqsServer;
   readonly names: ResourceNames;
   readonly timings: LocalTimings;
-  readonly bucketPairs: Record<string, { replica: string; category: string }>;
+  /** Primary bucket → its pair, as BUCKET_PAIRS says. */
+  readonly bucketPairs: BucketPairs;
   readonly queues: { readonly validation: QueuePair; readonly failure: QueuePair };
   readonly alertTopicArn: string;
   readonly outbox: EmailOutbox;
@@ -130,74 +125,35 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   try {
-    const bucketPairs = bucketPairsFor(LOCAL_STAGE);
-    for (const pair of names.buckets) {
-      await s3.send(new CreateBucketCommand({ Bucket: pair.primaryBucket }));
-      await s3.send(new CreateBucketCommand({ Bucket: pair.replicaBucket }));
-    }
-    const queueSettings = queueSettingsFor(LOCAL_STAGE);
-    const createQueue = async (name: string, attributes: Record<string, string>) => {
-      const { QueueUrl } = await sqs.send(
-        new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
-      );
-      const url = onEmulatorOrigin(QueueUrl ?? "", server.address);
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
-      );
-      return { url, arn: Attributes?.QueueArn ?? "" };
-    };
-    const createQueuePair = async (key: "validation" | "failure"): Promise<QueuePair> => {
-      const queue = queueSettings[key];
-      const dlq = await createQueue(queue.dlq.name, {
-        MessageRetentionPeriod: String(queue.dlq.messageRetentionSeconds),
-      });
-      const main = await createQueue(queue.name, {
-        VisibilityTimeout: String(timings.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: String(queue.messageRetentionSeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlq.arn,
-          maxReceiveCount: String(queue.maxReceiveCount),
-        }),
-      });
-      return {
-        name: queue.name,
-        ...main,
-        dlqName: queue.dlq.name,
-        dlqUrl: dlq.url,
-        dlqArn: dlq.arn,
-      };
-    };
-    const queues = {
-      validation: await createQueuePair("validation"),
-      failure: await createQueuePair("failure"),
-    };
-
-    const { TopicArn: alertTopicArn = "" } = await sns.send(
-      new CreateTopicCommand({ Name: names.alertTopic }),
-    );
-    const mailbox = await createQueue(`${names.alertTopic}-email-outbox`, {});
-    await sns.send(
-      new SubscribeCommand({ TopicArn: alertTopicArn, Protocol: "sqs", Endpoint: mailbox.arn }),
-    );
+    const topology = await createTopology({
+      stage: LOCAL_STAGE,
+      endpoint: server.address,
+      clients: { s3, sqs, sns },
+      visibilityTimeoutSeconds: timings.visibilityTimeoutSeconds,
+      replicationDeadlineSeconds: timings.replicationDeadlineSeconds,
+    });
+    const { queues, alertTopicArn, mailbox } = topology;
 
     const outage = await startS3OutageProxy(server.address);
     stoppers.push(() => outage.stop());
 
     const handlerEnvironment: Record<string, string> = {
+      ...validatorEnvironment({
+        bucketPairs: topology.bucketPairs,
+        replicaRegion: names.replicaRegion,
+        failureQueueUrl: queues.failure.url,
+        validationQueueUrl: queues.validation.url,
+        replicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
+        retryBaseDelaySeconds: String(timings.retryBaseDelaySeconds),
+        stage: LOCAL_STAGE,
+      }),
+      ...notifierEnvironment({ alertTopicArn, stage: LOCAL_STAGE }),
       AWS_REGION: names.primaryRegion,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL: server.address,
       // The functions read S3 through the outage stand-in, which forwards to the emulator.
       AWS_ENDPOINT_URL_S3: outage.endpoint,
-      STAGE: LOCAL_STAGE,
-      BUCKET_PAIRS: JSON.stringify(bucketPairs),
-      REPLICA_REGION: names.replicaRegion,
-      VALIDATION_QUEUE_URL: queues.validation.url,
-      FAILURE_QUEUE_URL: queues.failure.url,
-      REPLICATION_DEADLINE_SECONDS: String(timings.replicationDeadlineSeconds),
-      RETRY_BASE_DELAY_SECONDS: String(timings.retryBaseDelaySeconds),
-      ALERT_TOPIC_ARN: alertTopicArn,
       // INFO and the global console: the CloudWatch Logs stand-in collects every record.
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_DEV: "true",
@@ -278,29 +234,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => outbox.stop());
 
-    await writeStackOutputs(options.stackOutputsFile, {
-      Stage: LOCAL_STAGE,
-      ReplicaRegion: names.replicaRegion,
-      BucketPairs: JSON.stringify(bucketPairs),
-      ValidationQueueUrl: queues.validation.url,
-      ValidationQueueArn: queues.validation.arn,
-      ValidationDlqUrl: queues.validation.dlqUrl,
-      ValidationDlqArn: queues.validation.dlqArn,
-      FailureQueueUrl: queues.failure.url,
-      FailureQueueArn: queues.failure.arn,
-      FailureDlqUrl: queues.failure.dlqUrl,
-      FailureDlqArn: queues.failure.dlqArn,
-      AlertTopicArn: alertTopicArn,
-      // The validator's deadline here, so `npm run verify` judges overdue replicas the same way.
-      ReplicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
-    });
+    await writeStackOutputs(options.stackOutputsFile, topology.outputs);
 
     return {
       endpoint: server.address,
       server,
       names,
       timings,
-      bucketPairs,
+      bucketPairs: new Map(names.buckets.map((pair) => [pair.primaryBucket, pair])),
       queues,
       alertTopicArn,
       outbox,
@@ -335,7 +276,7 @@ function applyEnvironment(values: Record<string, string>): () => Promise<void> {
   };
 }
 
-async function writeStackOutputs(file: string, outputs: Record<string, string>): Promise<void> {
+async function writeStackOutputs(file: string, outputs: StackOutputValues): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(outputs, null, 2)}\n`);
 }

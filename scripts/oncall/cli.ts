@@ -2,8 +2,8 @@ import { parseArgs } from "node:util";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Environment } from "../../shared/config/env.ts";
-import { requireRegion } from "../../shared/config/env.ts";
+import type { Environment } from "../../shared/contracts/environment.ts";
+import { checkRegion, checkStage as checkStageName } from "../../shared/contracts/names.ts";
 import { BackupValidatorError, ConfigurationError, describeError } from "../../shared/errors.ts";
 import { EnvironmentError, EXIT, explainAwsError, UsageError } from "./errors.ts";
 import {
@@ -145,10 +145,7 @@ export interface Deployment {
 
 /** Resolves region, endpoint and stack outputs, and builds the clients. */
 export async function openDeployment(values: DeploymentValues, io: CliIo): Promise<Deployment> {
-  const stage = values.stage ?? "dev";
-  if (!/^[a-zA-Z0-9-]+$/.test(stage)) {
-    throw new UsageError(`--stage must be letters, digits and hyphens (got "${stage}")`);
-  }
+  const stage = asUsageError(() => checkStageName(values.stage ?? "dev", "--stage"));
   const region = resolveRegion(values.region, io.env);
   const endpoint = values.endpoint?.trim() || undefined;
   if (endpoint !== undefined && !URL.canParse(endpoint)) {
@@ -179,14 +176,17 @@ export async function openDeployment(values: DeploymentValues, io: CliIo): Promi
 }
 
 function resolveRegion(flag: string | undefined, env: Environment): string {
-  if (flag !== undefined) {
-    try {
-      return requireRegion({ "--region": flag }, "--region");
-    } catch (error) {
-      throw new UsageError(describeError(error).replace(/^ConfigurationError: /, ""));
-    }
-  }
+  if (flag !== undefined) return asUsageError(() => checkRegion(flag, "--region"));
   return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "us-east-1";
+}
+
+/** A bad value typed on the command line is a usage error (exit 2), not a configuration one. */
+function asUsageError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
 }
 
 type OptionSpec = Readonly<

@@ -1,5 +1,5 @@
 import { compact } from "../../shared/objects.ts";
-import { formatDuration } from "../../shared/validator/validate-object.ts";
+import { formatDuration, shortenMiddle, table } from "../../shared/text.ts";
 import {
   type DescribedMessage,
   describeMessage,
@@ -11,7 +11,6 @@ import {
   type SqsApi,
 } from "./queues.ts";
 import { openScan } from "./scan.ts";
-import { renderTable, shorten } from "./table.ts";
 
 export interface InspectOptions {
   /** Stop after this many messages. */
@@ -99,20 +98,21 @@ export function renderInspection(result: InspectResult): string {
 }
 
 export function renderMessageTable(messages: readonly DescribedMessage[]): string {
-  return renderTable(
-    ["#", "bucket", "key", "version", "verdict / what", "recv", "age"],
-    messages.map((message, index) => {
-      const [first, ...more] = message.objects;
-      const extra = more.length > 0 ? ` (+${more.length} more)` : "";
-      return [
-        String(index + 1),
-        first?.bucket ?? "-",
-        first ? `${shorten(first.key, 60)}${extra}` : "-",
-        first?.versionId ? shorten(first.versionId, 20) : "-",
-        shorten(message.note, 90),
-        message.receiveCount === undefined ? "-" : String(message.receiveCount),
-        message.ageSeconds === undefined ? "-" : formatDuration(message.ageSeconds),
-      ];
-    }),
-  );
+  const rows = messages.map((message, index) => {
+    const [first, ...more] = message.objects;
+    const extra = more.length > 0 ? ` (+${more.length} more)` : "";
+    return [
+      String(index + 1),
+      first?.bucket ?? "-",
+      first ? `${shortenMiddle(first.key, 60)}${extra}` : "-",
+      first?.versionId ? shortenMiddle(first.versionId, 20) : "-",
+      shortenMiddle(message.note, 90),
+      message.receiveCount === undefined ? "-" : String(message.receiveCount),
+      message.ageSeconds === undefined ? "-" : formatDuration(message.ageSeconds),
+    ];
+  });
+  const headers = ["#", "bucket", "key", "version", "verdict / what", "recv", "age"];
+  return table([headers, ...rows], { header: true })
+    .map((line) => `${line}\n`)
+    .join("");
 }

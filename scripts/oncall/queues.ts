@@ -6,12 +6,12 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import type { RequiredOutput } from "../../resources/stack-outputs.ts";
 import { decodeEventKey } from "../../shared/events/keys.ts";
-import { parseMessageBody } from "../../shared/events/parse-message.ts";
-import { compact } from "../../shared/objects.ts";
-import { parseFailureReport } from "../../shared/reports/failure-report.ts";
+import { classifyMessage } from "../../shared/messages/classify.ts";
+import { compact, type ObjectIdentity } from "../../shared/objects.ts";
 import { explainAwsError, UsageError } from "./errors.ts";
-import { type OutputName, requireOutput, type StackOutputs } from "./stack-outputs.ts";
+import { requireOutput, type StackOutputs } from "./stack-outputs.ts";
 
 /** The SQS calls the on-call code makes; an SQSClient, or a test wrapper around one. */
 export type SqsApi = Pick<SQSClient, "send">;
@@ -47,7 +47,7 @@ export function sourceOf(outputs: StackOutputs, choice: QueueChoice): QueueRef {
 }
 
 function queueRef(outputs: StackOutputs, label: string, stem: string): QueueRef {
-  const url = requireOutput(outputs, `${stem}Url` as OutputName);
+  const url = requireOutput(outputs, `${stem}Url` as RequiredOutput);
   const arn = outputs.values[`${stem}Arn`];
   return arn ? { label, url, arn } : { label, url };
 }
@@ -137,16 +137,19 @@ export interface ReleaseResult {
 }
 
 /**
- * Makes received messages visible again at once (visibility timeout 0), so that looking or a
- * stopped move leaves them where they were. A failure here loses nothing: the message comes
- * back by itself when the visibility timeout it was received with runs out.
+ * Sets the visibility timeout of received messages, ten per ChangeMessageVisibilityBatch: a
+ * longer hold while a scan goes on, or 0 to make them visible again. Returns the messages
+ * changed and, for the others, why not; a message not changed is safe either way (it comes back
+ * when the timeout it was received with runs out).
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html
  */
-export async function releaseMessages(
+export async function changeVisibility(
   sqs: SqsApi,
   queue: QueueRef,
   messages: readonly Message[],
-): Promise<ReleaseResult> {
-  let released = 0;
+  visibilityTimeoutSeconds: number,
+): Promise<{ readonly changed: readonly Message[]; readonly failures: readonly string[] }> {
+  const changed: Message[] = [];
   const failures: string[] = [];
   for (let start = 0; start < messages.length; start += MAX_BATCH) {
     const chunk = messages.slice(start, start + MAX_BATCH);
@@ -157,11 +160,14 @@ export async function releaseMessages(
           Entries: chunk.map((message, index) => ({
             Id: String(index),
             ReceiptHandle: message.ReceiptHandle,
-            VisibilityTimeout: 0,
+            VisibilityTimeout: visibilityTimeoutSeconds,
           })),
         }),
       );
-      released += Successful.length;
+      for (const entry of Successful) {
+        const message = chunk[Number(entry.Id)];
+        if (message) changed.push(message);
+      }
       for (const failed of Failed) {
         const message = chunk[Number(failed.Id)];
         failures.push(`${message?.MessageId}: ${failed.Code} ${failed.Message ?? ""}`.trim());
@@ -170,14 +176,20 @@ export async function releaseMessages(
       for (const message of chunk) failures.push(`${message.MessageId}: ${String(error)}`);
     }
   }
-  return { released, failures };
+  return { changed, failures };
 }
 
-/** One object a message is about. */
-export interface MessageObject {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
+/**
+ * Makes received messages visible again at once, so that looking or a stopped move leaves them
+ * where they were.
+ */
+export async function releaseMessages(
+  sqs: SqsApi,
+  queue: QueueRef,
+  messages: readonly Message[],
+): Promise<ReleaseResult> {
+  const { changed, failures } = await changeVisibility(sqs, queue, messages, 0);
+  return { released: changed.length, failures };
 }
 
 /** A dead-lettered message, read for people: what it is about and what state it is in. */
@@ -185,7 +197,7 @@ export interface DescribedMessage {
   readonly messageId: string;
   /** What the message is about: EventBridge/S3 event, pending check, failure report, or why unreadable. */
   readonly kind: "event" | "pending-check" | "failure-report" | "ignored" | "malformed" | "unknown";
-  readonly objects: readonly MessageObject[];
+  readonly objects: readonly ObjectIdentity[];
   /** The failure report's verdict (failure queue messages). */
   readonly verdict?: string;
   /** One line: the verdict and summary, or what kind of message it is, or why it cannot be read. */
@@ -223,43 +235,42 @@ export function describeMessage(message: Message, now: Date): DescribedMessage {
 type Content = Pick<DescribedMessage, "kind" | "objects" | "verdict" | "note">;
 
 function whatItIs(body: string): Content {
-  const report = parseFailureReport(body);
-  if (report) {
-    return compact({
-      kind: "failure-report" as const,
-      objects: report.object
-        ? [
-            compact({
-              bucket: report.object.bucket,
-              key: report.object.key,
-              versionId: report.object.versionId,
-            }),
-          ]
-        : [],
-      verdict: report.verdict,
-      note: `${report.verdict}: ${report.summary}`,
-    });
+  const classified = classifyMessage(body);
+  switch (classified.kind) {
+    case "failure-report": {
+      const { report } = classified;
+      return compact({
+        kind: "failure-report" as const,
+        objects: report.object ? [identity(report.object)] : [],
+        verdict: report.verdict,
+        note: `${report.verdict}: ${report.summary}`,
+      });
+    }
+    case "unreadable":
+      return { kind: "malformed", objects: [], note: `unreadable: ${classified.reason}` };
+    case "ignored":
+      return { kind: "ignored", objects: [], note: `not validated: ${classified.reason}` };
+    case "event": {
+      const { parsed } = classified;
+      const objects = classified.objects.map(identity);
+      if (parsed.attempt > 1) {
+        return {
+          kind: "pending-check",
+          objects,
+          note: `pending check #${parsed.attempt} (replica not there since ${parsed.firstCheckedAt})`,
+        };
+      }
+      const reasons = [
+        ...new Set(classified.objects.map((object) => object.reason ?? "object created")),
+      ];
+      const problems = parsed.problems.length > 0 ? `; ${parsed.problems.join("; ")}` : "";
+      return { kind: "event", objects, note: `${reasons.join(", ")} event${problems}` };
+    }
   }
-  const parsed = parseMessageBody(body);
-  if (parsed.kind === "malformed") {
-    return { kind: "malformed", objects: [], note: `unreadable: ${parsed.reason}` };
-  }
-  if (parsed.kind === "ignored") {
-    return { kind: "ignored", objects: [], note: `not validated: ${parsed.reason}` };
-  }
-  const objects = parsed.objects.map((object) =>
-    compact({ bucket: object.bucket, key: object.key, versionId: object.versionId }),
-  );
-  if (parsed.attempt > 1) {
-    return {
-      kind: "pending-check",
-      objects,
-      note: `pending check #${parsed.attempt} (replica not there since ${parsed.firstCheckedAt})`,
-    };
-  }
-  const reasons = [...new Set(parsed.objects.map((object) => object.reason ?? "object created"))];
-  const problems = parsed.problems.length > 0 ? `; ${parsed.problems.join("; ")}` : "";
-  return { kind: "event", objects, note: `${reasons.join(", ")} event${problems}` };
+}
+
+function identity(object: ObjectIdentity): ObjectIdentity {
+  return compact({ bucket: object.bucket, key: object.key, versionId: object.versionId });
 }
 
 function stringAttributes(message: Message): Record<string, string> | undefined {

@@ -1,6 +1,6 @@
-import { ChangeMessageVisibilityBatchCommand, type Message } from "@aws-sdk/client-sqs";
+import type { Message } from "@aws-sdk/client-sqs";
 import {
-  MAX_BATCH,
+  changeVisibility,
   type QueueRef,
   queueDepth,
   type ReleaseResult,
@@ -75,27 +75,18 @@ export function openScan(sqs: SqsApi, queue: QueueRef, options: ScanOptions): Qu
   async function renewHolds(): Promise<void> {
     const now = Date.now();
     const due = [...held.values()].filter((entry) => entry.since + holdMs - now < renewBelowMs);
-    for (let start = 0; start < due.length; start += MAX_BATCH) {
-      const chunk = due.slice(start, start + MAX_BATCH);
-      try {
-        const { Successful = [] } = await sqs.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queue.url,
-            Entries: chunk.map((entry, index) => ({
-              Id: String(index),
-              ReceiptHandle: entry.message.ReceiptHandle,
-              VisibilityTimeout: options.holdSeconds,
-            })),
-          }),
-        );
-        for (const entry of Successful) {
-          const renewed = chunk[Number(entry.Id)];
-          if (renewed) renewed.since = now;
-        }
-      } catch {
-        // Not renewed: the message comes back when its hold ends, is received again and
-        // recognised as seen; nothing is lost or counted twice.
-      }
+    const byMessage = new Map(due.map((entry) => [entry.message, entry]));
+    // A hold not renewed runs out: the message comes back, is received again and recognised as
+    // seen; nothing is lost or counted twice.
+    const { changed } = await changeVisibility(
+      sqs,
+      queue,
+      due.map((entry) => entry.message),
+      options.holdSeconds,
+    );
+    for (const message of changed) {
+      const renewed = byMessage.get(message);
+      if (renewed) renewed.since = now;
     }
   }
 

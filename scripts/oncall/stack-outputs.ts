@@ -6,36 +6,10 @@ import {
   type StackStatus,
 } from "@aws-sdk/client-cloudformation";
 import { renderName, settings } from "../../resources/settings.ts";
-import { type BucketPairs, parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
+import type { OptionalOutput, RequiredOutput } from "../../resources/stack-outputs.ts";
+import { type BucketPairs, parseBucketPairs } from "../../shared/contracts/bucket-pairs.ts";
 import { describeError } from "../../shared/errors.ts";
 import { EnvironmentError, explainAwsError } from "./errors.ts";
-
-/** The primary stack's Outputs the on-call commands read (names fixed in the contract). */
-export const OUTPUT_NAMES = [
-  "ValidationQueueUrl",
-  "ValidationQueueArn",
-  "ValidationDlqUrl",
-  "ValidationDlqArn",
-  "FailureQueueUrl",
-  "FailureQueueArn",
-  "FailureDlqUrl",
-  "FailureDlqArn",
-  "AlertTopicArn",
-  "ReplicaRegion",
-  "Stage",
-  "BucketPairs",
-] as const;
-export type OutputName = (typeof OUTPUT_NAMES)[number];
-
-/**
- * Outputs read when present: stacks deployed by older versions lack them, so the commands fall
- * back (see each use) instead of refusing.
- */
-export const OPTIONAL_OUTPUT_NAMES = [
-  /** The checksum-validator's REPLICATION_DEADLINE_SECONDS as deployed. */
-  "ReplicationDeadlineSeconds",
-] as const;
-export type OptionalOutputName = (typeof OPTIONAL_OUTPUT_NAMES)[number];
 
 /** Outputs of one deployment, read from CloudFormation or from a file; `from` names the source. */
 export interface StackOutputs {
@@ -46,13 +20,12 @@ export interface StackOutputs {
 
 export const SERVICE_NAME = settings.service;
 
-/** Serverless names the stack `${service}-${stage}`. */
 /** The primary stack's name, from the same pattern the stacks are deployed with. */
 export function stackNameFor(stage: string): string {
   return renderName(settings.names.primaryStack, { service: settings.service, stage });
 }
 
-export function requireOutput(outputs: StackOutputs, name: OutputName): string {
+export function requireOutput(outputs: StackOutputs, name: RequiredOutput): string {
   const value = outputs.values[name]?.trim();
   if (!value) {
     throw new EnvironmentError(
@@ -63,10 +36,7 @@ export function requireOutput(outputs: StackOutputs, name: OutputName): string {
 }
 
 /** The output's value, or undefined when the stack has none (or an empty one). */
-export function optionalOutput(
-  outputs: StackOutputs,
-  name: OptionalOutputName,
-): string | undefined {
+export function optionalOutput(outputs: StackOutputs, name: OptionalOutput): string | undefined {
   return outputs.values[name]?.trim() || undefined;
 }
 

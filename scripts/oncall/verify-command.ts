@@ -1,13 +1,17 @@
 import { settings } from "../../resources/settings.ts";
-import type { BucketPair, BucketPairs } from "../../shared/config/bucket-pairs.ts";
-import { type Environment, optionalInteger } from "../../shared/config/env.ts";
+import type { BucketPair, BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
+import {
+  DEFAULT_REPLICATION_DEADLINE_SECONDS,
+  type Environment,
+  optionalInteger,
+  REPLICATION_DEADLINE_BOUNDS,
+  VALIDATOR_VARIABLES,
+} from "../../shared/contracts/environment.ts";
 import { compact } from "../../shared/objects.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
-import {
-  formatDuration,
-  type ValidationResult,
-  validateObject,
-} from "../../shared/validator/validate-object.ts";
+import { formatDuration, table } from "../../shared/text.ts";
+import { type ValidationResult, validateObject } from "../../shared/validator/validate-object.ts";
+import { OBJECT_VERDICTS, VERDICTS } from "../../shared/verdicts.ts";
 import {
   type CliIo,
   DEPLOYMENT_HELP,
@@ -31,8 +35,11 @@ Checks one object now, with the validator's own code (validateObject, as the Lam
 finds the replica bucket from the stack's BucketPairs, HEADs the object in the primary region
 and its replica in the replica region, and prints the verdict with the evidence side by side.
 
-Verdicts: MATCH, MISMATCH, UNVERIFIABLE, REPLICATION_FAILED, REPLICA_MISSING, PENDING,
-REPLICATION_OVERDUE (PENDING past the replication deadline), SOURCE_GONE.
+Verdicts:
+${table(
+  OBJECT_VERDICTS.map((verdict) => [verdict, VERDICTS[verdict].meaning]),
+  { indent: "  " },
+).join("\n")}
 
 The replication deadline is the deployed validator's: the stack output
 ReplicationDeadlineSeconds; for a stack without it, replicationDeadlineSeconds from
@@ -133,7 +140,7 @@ export interface ReplicationDeadline {
   readonly source: string;
 }
 
-const DEADLINE_BOUNDS = { min: 1, max: 7 * 24 * 3600 };
+const DEADLINE_BOUNDS = REPLICATION_DEADLINE_BOUNDS;
 
 /**
  * The deadline the deployed checksum-validator uses, so that verify calls a missing replica
@@ -163,10 +170,10 @@ export function replicationDeadline(
         "replicationDeadlineSeconds in resources/settings.json; the stack has no ReplicationDeadlineSeconds output",
     };
   }
-  const fromEnv = env.REPLICATION_DEADLINE_SECONDS !== undefined;
+  const variable = VALIDATOR_VARIABLES.replicationDeadlineSeconds;
   return {
-    seconds: optionalInteger(env, "REPLICATION_DEADLINE_SECONDS", 900, DEADLINE_BOUNDS),
-    source: fromEnv ? "environment REPLICATION_DEADLINE_SECONDS" : "default",
+    seconds: optionalInteger(env, variable, DEFAULT_REPLICATION_DEADLINE_SECONDS, DEADLINE_BOUNDS),
+    source: env[variable] !== undefined ? `environment ${variable}` : "default",
   };
 }
 

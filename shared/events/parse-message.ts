@@ -1,4 +1,5 @@
-import { compact, isJsonObject } from "../objects.ts";
+import { isCheckMessage, parseCheckMessage } from "../contracts/check-message.ts";
+import { compact, isJsonObject, type ObjectIdentity } from "../objects.ts";
 
 /**
  * Turns an SQS message body into the objects it asks us to validate.
@@ -9,17 +10,17 @@ import { compact, isJsonObject } from "../objects.ts";
  * - a classic S3 event notification with one or more `Records` (also when wrapped in an SNS
  *   notification envelope),
  * - `s3:TestEvent`, sent when a notification configuration is created (ignored),
- * - our own pending-check message, re-queued while a replica is still on its way.
+ * - our own check message (shared/contracts/check-message.ts), re-queued while a replica is
+ *   still on its way or split from a notification naming several objects.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
  */
 
-/** One object-created occurrence, as the event described it. */
-export interface ObjectRef {
-  readonly bucket: string;
-  /** The key exactly as the event carried it (possibly URL-encoded). */
-  readonly key: string;
-  readonly versionId?: string;
+/**
+ * One object-created occurrence, as the event described it; `key` exactly as the event carried
+ * it (possibly URL-encoded).
+ */
+export interface ObjectRef extends ObjectIdentity {
   readonly size?: number;
   readonly etag?: string;
   readonly sequencer?: string;
@@ -46,24 +47,6 @@ export type ParsedMessage =
   | { readonly kind: "ignored"; readonly reason: string }
   | { readonly kind: "malformed"; readonly reason: string };
 
-export const PENDING_CHECK_TYPE = "backup-validator.pending-check";
-
-/**
- * A check of one object that the validator queues for itself: a delayed re-check while a
- * replica has not arrived yet, or one object of a notification that named several.
- */
-export interface PendingCheckMessage {
-  readonly type: typeof PENDING_CHECK_TYPE;
-  readonly version: 1;
-  /** The number of the check this message asks for (2 for the first re-check). */
-  readonly attempt: number;
-  /** When the object was first checked; absent until it has been. */
-  readonly firstCheckedAt?: string;
-  readonly eventId?: string;
-  readonly object: ObjectRef;
-  readonly originalEvent: unknown;
-}
-
 type Json = Record<string, unknown>;
 
 export function parseMessageBody(body: string): ParsedMessage {
@@ -78,7 +61,7 @@ export function parseMessageBody(body: string): ParsedMessage {
 
 function parseEvent(event: unknown): ParsedMessage {
   if (!isJsonObject(event)) return { kind: "malformed", reason: "the body is not a JSON object" };
-  if (event.type === PENDING_CHECK_TYPE) return parsePendingCheck(event);
+  if (isCheckMessage(event)) return parsePendingCheck(event);
   if (event.source === "aws.s3" || "detail-type" in event) return parseEventBridge(event);
   if (Array.isArray(event.Records)) return parseNotification(event, event.Records);
   if (event.Event === "s3:TestEvent") {
@@ -176,31 +159,17 @@ function parseNotification(event: Json, records: unknown[]): ParsedMessage {
 }
 
 function parsePendingCheck(event: Json): ParsedMessage {
-  const object = isJsonObject(event.object) ? event.object : undefined;
-  const attempt = event.attempt;
-  if (
-    event.version !== 1 ||
-    !object ||
-    !isNonEmptyString(object.bucket) ||
-    !isNonEmptyString(object.key) ||
-    typeof attempt !== "number" ||
-    !Number.isInteger(attempt) ||
-    attempt < 1 ||
-    (event.firstCheckedAt !== undefined && !isNonEmptyString(event.firstCheckedAt))
-  ) {
-    return {
-      kind: "malformed",
-      reason: `${PENDING_CHECK_TYPE} message with missing or invalid fields`,
-    };
-  }
+  const parsed = parseCheckMessage(event);
+  if ("problem" in parsed) return { kind: "malformed", reason: parsed.problem };
+  const { message } = parsed;
   return compact({
     kind: "objects" as const,
-    objects: [object as unknown as ObjectRef],
+    objects: [message.object],
     problems: [],
-    attempt,
-    firstCheckedAt: stringOrUndefined(event.firstCheckedAt),
-    eventId: stringOrUndefined(event.eventId),
-    originalEvent: event.originalEvent,
+    attempt: message.attempt,
+    firstCheckedAt: message.firstCheckedAt,
+    eventId: message.eventId,
+    originalEvent: message.originalEvent,
   });
 }
 

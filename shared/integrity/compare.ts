@@ -1,5 +1,6 @@
 import type { ChecksumAlgorithm, ObjectState } from "../s3/object-state.ts";
 import { CHECKSUM_ALGORITHMS } from "../s3/object-state.ts";
+import type { ComparisonVerdict } from "../verdicts.ts";
 
 /** One piece of evidence that both sides could be compared on. */
 export interface Evidence {
@@ -11,7 +12,24 @@ export interface Evidence {
   readonly agrees: boolean;
 }
 
-export type ComparisonVerdict = "MATCH" | "MISMATCH" | "UNVERIFIABLE";
+/** What a piece of evidence is, in words: `SHA256 checksum (full object)`, `ETag (MD5)`. */
+export function evidenceName(item: Pick<Evidence, "kind" | "algorithm">): string {
+  switch (item.kind) {
+    case "size":
+      return "size";
+    case "etag":
+      return "ETag (MD5)";
+    case "composite-checksum":
+      return `${item.algorithm} checksum (composite, per part)`;
+    default:
+      return `${item.algorithm} checksum (full object)`;
+  }
+}
+
+/** `SHA256 checksum (full object): primary x, replica y -> DIFFER`. */
+export function describeEvidence(item: Evidence): string {
+  return `${evidenceName(item)}: primary ${item.primary}, replica ${item.replica} -> ${item.agrees ? "agree" : "DIFFER"}`;
+}
 
 export interface Comparison {
   readonly verdict: ComparisonVerdict;

@@ -1,4 +1,4 @@
-import { shellQuote } from "./text.ts";
+import { shellQuote } from "../text.ts";
 
 /** The on-call commands (npm scripts) the alerts quote, exactly as the README documents them. */
 

@@ -1,8 +1,8 @@
 import { SNSClient } from "@aws-sdk/client-sns";
+import type { NotifierConfig } from "../contracts/environment.ts";
 import type { Log, MetricsRecorder } from "../observability.ts";
 import type { AlertBatchDependencies } from "./alert-batch.ts";
 import { snsAlertPublisher } from "./alert-publisher.ts";
-import type { NotifierConfig } from "./config.ts";
 
 /**
  * Builds the notifier's SNS client once per cold start. The endpoint is left to the SDK, which

@@ -1,10 +1,7 @@
-import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
+import type { FailureReport } from "../contracts/failure-report.ts";
+import type { ObjectRef } from "../events/parse-message.ts";
+import { classifyMessage } from "../messages/classify.ts";
 import { isJsonObject } from "../objects.ts";
-import {
-  FAILURE_REPORT_SCHEMA,
-  type FailureReport,
-  parseFailureReport,
-} from "../reports/failure-report.ts";
 
 /** The parts of an SQS record the notifier reads; Lambda's `SQSRecord` satisfies it. */
 export interface IncomingMessage {
@@ -66,64 +63,37 @@ export type Incident =
 export function readIncident(message: IncomingMessage): Incident {
   const delivery = deliveryOf(message);
   const { body } = message;
-  const report = parseFailureReport(body);
-  if (report) return { kind: "report", report, delivery, body };
-
-  if (body.trim() === "") {
-    return unrecognised(message, delivery, "the message body is empty", "empty body");
-  }
-  const foreignReport = describeUnreadableReport(body);
-  if (foreignReport) {
-    return unrecognised(message, delivery, foreignReport, "unreadable failure report");
-  }
-  // Raw validation-queue bodies: the validator's own parser says what they are.
-  const parsed = parseMessageBody(body);
-  if (parsed.kind === "objects") {
-    const [first, ...rest] = parsed.objects;
-    if (first) {
+  const classified = classifyMessage(body);
+  switch (classified.kind) {
+    case "failure-report":
+      return { kind: "report", report: classified.report, delivery, body };
+    case "event":
       return {
         kind: "event",
-        objects: [first, ...rest],
-        problems: parsed.problems,
-        eventRegion: regionOfEvent(parsed.originalEvent),
-        eventId: parsed.eventId,
+        objects: classified.objects,
+        problems: classified.parsed.problems,
+        eventRegion: regionOfEvent(classified.parsed.originalEvent),
+        eventId: classified.parsed.eventId,
         delivery,
         body,
       };
-    }
+    case "ignored":
+      return {
+        kind: "unrecognised",
+        reason: `an S3 or EventBridge message with nothing to validate: ${classified.reason}`,
+        shortReason: "nothing to validate",
+        delivery,
+        body,
+      };
+    case "unreadable":
+      return {
+        kind: "unrecognised",
+        reason: classified.reason,
+        shortReason: classified.shortReason,
+        delivery,
+        body,
+      };
   }
-  if (parsed.kind === "ignored") {
-    return unrecognised(
-      message,
-      delivery,
-      `an S3 or EventBridge message with nothing to validate: ${parsed.reason}`,
-      "nothing to validate",
-    );
-  }
-  const reason = parsed.kind === "malformed" ? parsed.reason : "no objects in the event";
-  const short = reason === "the body is not JSON" ? "not JSON" : "unknown shape";
-  return unrecognised(
-    message,
-    delivery,
-    `neither a failure report nor an S3 event: ${reason}`,
-    short,
-  );
-}
-
-function unrecognised(
-  message: IncomingMessage,
-  delivery: Delivery,
-  reason: string,
-  shortReason: string,
-): Incident {
-  return { kind: "unrecognised", reason, shortReason, delivery, body: message.body };
-}
-
-/** A body that claims to be a failure report but fails the schema check (e.g. a newer version). */
-function describeUnreadableReport(body: string): string | undefined {
-  const parsed = parseJsonObject(body);
-  if (parsed?.schema !== FAILURE_REPORT_SCHEMA) return undefined;
-  return `a ${FAILURE_REPORT_SCHEMA} message this notifier cannot read (schemaVersion ${JSON.stringify(parsed.schemaVersion)}, verdict ${JSON.stringify(parsed.verdict)}): it is missing required fields or comes from a newer validator`;
 }
 
 function deliveryOf(message: IncomingMessage): Delivery {
@@ -144,13 +114,4 @@ function regionOfEvent(event: unknown): string | undefined {
   if (typeof event.region === "string") return event.region;
   const first = Array.isArray(event.Records) ? event.Records[0] : undefined;
   return isJsonObject(first) && typeof first.awsRegion === "string" ? first.awsRegion : undefined;
-}
-
-function parseJsonObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return isJsonObject(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
 }

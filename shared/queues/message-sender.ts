@@ -14,9 +14,6 @@ export interface MessageSender {
   send(message: OutgoingMessage): Promise<void>;
 }
 
-/** SQS's longest per-message delay: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html */
-export const MAX_DELAY_SECONDS = 900;
-
 export function sqsMessageSender(client: SQSClient, queueUrl: string): MessageSender {
   return {
     async send(message) {

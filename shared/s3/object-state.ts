@@ -1,5 +1,5 @@
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
-import { compact } from "../objects.ts";
+import { compact, type ObjectIdentity } from "../objects.ts";
 
 export const CHECKSUM_ALGORITHMS = ["SHA256", "SHA1", "CRC64NVME", "CRC32C", "CRC32"] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
@@ -23,15 +23,9 @@ export interface ObjectState {
   readonly lastModified?: string;
 }
 
-export interface ObjectLocation {
-  readonly bucket: string;
-  readonly key: string;
-  readonly versionId?: string;
-}
-
 /** The one S3 capability the validator needs: describe an object version, or say it is absent. */
 export interface ObjectReader {
-  head(location: ObjectLocation): Promise<ObjectState | undefined>;
+  head(location: ObjectIdentity): Promise<ObjectState | undefined>;
 }
 
 export function s3ObjectReader(client: S3Client): ObjectReader {
@@ -74,7 +68,7 @@ export function isNotFound(error: unknown): boolean {
 }
 
 export function toObjectState(
-  location: ObjectLocation,
+  location: ObjectIdentity,
   output: HeadObjectCommandOutput,
 ): ObjectState {
   const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};

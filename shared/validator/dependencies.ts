@@ -1,9 +1,9 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import type { ValidatorConfig } from "../contracts/environment.ts";
 import type { Log, MetricsRecorder } from "../observability.ts";
 import { sqsMessageSender } from "../queues/message-sender.ts";
 import { s3ObjectReader } from "../s3/object-state.ts";
-import type { ValidatorConfig } from "./config.ts";
 import type { ValidatorDependencies } from "./process-message.ts";
 
 /**

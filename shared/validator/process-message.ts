@@ -1,29 +1,32 @@
-import type { BucketPair, BucketPairs } from "../config/bucket-pairs.ts";
-import { describeError } from "../errors.ts";
+import type { BucketPairs } from "../contracts/bucket-pairs.ts";
 import {
-  type ObjectRef,
-  type ParsedMessage,
-  PENDING_CHECK_TYPE,
-  type PendingCheckMessage,
-  parseMessageBody,
-} from "../events/parse-message.ts";
+  buildCheckMessage,
+  type CheckMessage,
+  checkMessageAttributes,
+} from "../contracts/check-message.ts";
+import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
+import { describeError } from "../errors.ts";
+import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
 import { compact } from "../objects.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
 import type { MessageSender } from "../queues/message-sender.ts";
+import { isReportedVerdict, type Outcome, VERDICTS, type VerdictAction } from "../verdicts.ts";
 import {
-  buildFailureReport,
-  type FailureReport,
-  type FailureReportInput,
-  objectSide,
-  reportMessageAttributes,
-} from "../reports/failure-report.ts";
+  type IncomingMessage,
+  malformedEventReport,
+  type ObjectsMessage,
+  objectReport,
+  type ReportContext,
+  unmappedBucketReport,
+} from "./reports.ts";
 import { nextCheckDelaySeconds } from "./retry.ts";
 import {
-  type ObjectVerdict,
   type ValidationContext,
   type ValidationResult,
   validateObject,
 } from "./validate-object.ts";
+
+export type { IncomingMessage } from "./reports.ts";
 
 export interface ValidatorDependencies {
   readonly validation: ValidationContext;
@@ -39,17 +42,6 @@ export interface ValidatorDependencies {
   readonly metrics: MetricsRecorder;
 }
 
-/** An SQS message as the validator sees it. */
-export interface IncomingMessage {
-  readonly messageId: string;
-  readonly body: string;
-  /** ApproximateReceiveCount of this delivery. */
-  readonly receiveCount?: number;
-  readonly eventSourceArn?: string;
-}
-
-export type Outcome = ObjectVerdict | "UNMAPPED_BUCKET" | "MALFORMED_EVENT" | "IGNORED" | "SPLIT";
-
 /** What happened to one object (or to the message, for IGNORED and MALFORMED_EVENT). */
 export interface OutcomeRecord {
   readonly outcome: Outcome;
@@ -64,8 +56,30 @@ export interface OutcomeRecord {
 }
 
 /**
- * Validates the object a validation-queue message names and acts on the verdict: MATCH and
- * SOURCE_GONE are acknowledged, PENDING is re-queued with a delay, failures are reported.
+ * What the validator concluded, before acting on it. The verdict table (shared/verdicts.ts)
+ * says what the action is; the conclusion carries what that action needs.
+ */
+interface Conclusion {
+  readonly outcome: Outcome;
+  readonly reason: string;
+  /** Structured fields of the one log line (bucket, key, evidence, ...). */
+  readonly logKeys: Readonly<Record<string, unknown>>;
+  readonly object?: { readonly bucket: string; readonly key: string; readonly versionId?: string };
+  /** For a reported outcome. */
+  readonly report?: FailureReport;
+  /** For a re-check: the message to queue and its delay. */
+  readonly check?: { readonly message: CheckMessage; readonly delaySeconds: number };
+}
+
+const ACTION_DONE: Record<VerdictAction, OutcomeRecord["action"]> = {
+  acknowledge: "acknowledged",
+  report: "reported",
+  "re-check": "requeued",
+};
+
+/**
+ * Validates the object a validation-queue message names and acts on the verdict as the verdict
+ * table says: acknowledge (MATCH, SOURCE_GONE), re-check later (PENDING), or report.
  *
  * A message naming several objects (a classic notification with several records) is first
  * split into one check message per object on the same queue, so that each object has its own
@@ -81,16 +95,15 @@ export async function processValidationMessage(
 ): Promise<OutcomeRecord[]> {
   const parsed = parseMessageBody(message.body);
   if (parsed.kind === "ignored") {
-    deps.log.info(`IGNORED: ${parsed.reason}`, {
-      outcome: "IGNORED",
-      messageId: message.messageId,
-    });
-    countOutcome(deps, "IGNORED");
-    return [{ outcome: "IGNORED", action: "acknowledged", reason: parsed.reason }];
+    return [
+      await conclude(deps, {
+        outcome: "IGNORED",
+        reason: parsed.reason,
+        logKeys: { messageId: message.messageId },
+      }),
+    ];
   }
-  if (parsed.kind === "malformed") {
-    return [await reportMalformed(deps, message, parsed.reason)];
-  }
+  if (parsed.kind === "malformed") return [await concludeMalformed(deps, message, parsed.reason)];
   const [only, ...more] = parsed.objects;
   const outcomes =
     only && more.length === 0
@@ -98,7 +111,7 @@ export async function processValidationMessage(
       : await splitIntoSingleObjectChecks(deps, parsed);
   // Reported last: if a split send fails, the retry must not report the problems twice.
   if (parsed.problems.length > 0) {
-    outcomes.push(await reportMalformed(deps, message, parsed.problems.join("; ")));
+    outcomes.push(await concludeMalformed(deps, message, parsed.problems.join("; ")));
   }
   return outcomes;
 }
@@ -110,7 +123,7 @@ async function checkOne(
   object: ObjectRef,
 ): Promise<OutcomeRecord> {
   try {
-    return await processObject(deps, message, parsed, object);
+    return await conclude(deps, await examine(deps, message, parsed, object));
   } catch (error) {
     deps.log.error(`check failed, the message will be retried: ${describeError(error)}`, {
       bucket: object.bucket,
@@ -129,34 +142,38 @@ async function splitIntoSingleObjectChecks(
 ): Promise<OutcomeRecord[]> {
   const outcomes: OutcomeRecord[] = [];
   for (const object of parsed.objects) {
-    await sendCheck(deps, parsed, object, { attempt: parsed.attempt, delaySeconds: 0 });
-    outcomes.push({
-      outcome: "SPLIT",
-      action: "requeued",
-      bucket: object.bucket,
-      key: object.key,
-      ...(object.versionId ? { versionId: object.versionId } : {}),
-      reason: "one of several objects in the message: queued as a check of its own",
-      delaySeconds: 0,
-    });
+    outcomes.push(
+      await conclude(deps, {
+        outcome: "SPLIT",
+        reason: `one of ${parsed.objects.length} objects in the message: queued as a check of its own`,
+        logKeys: objectKeys(object),
+        object,
+        check: { message: checkMessageFor(parsed, object, parsed.attempt), delaySeconds: 0 },
+      }),
+    );
   }
-  deps.log.info(`SPLIT: ${parsed.objects.length} objects queued as checks of their own`, {
-    outcome: "SPLIT",
-    objects: parsed.objects.length,
-  });
   return outcomes;
 }
 
-type ObjectsMessage = Extract<ParsedMessage, { kind: "objects" }>;
-
-async function processObject(
+/** Checks one object and says what follows; sends nothing. */
+async function examine(
   deps: ValidatorDependencies,
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
-): Promise<OutcomeRecord> {
+): Promise<Conclusion> {
   const pair = deps.bucketPairs.get(object.bucket);
-  if (!pair) return reportUnmapped(deps, message, parsed, object);
+  if (!pair) {
+    const known = [...deps.bucketPairs.keys()].join(", ");
+    const reason = `bucket ${object.bucket} is not a configured primary bucket (BUCKET_PAIRS has ${known})`;
+    return {
+      outcome: "UNMAPPED_BUCKET",
+      reason,
+      logKeys: objectKeys(object),
+      object,
+      report: unmappedBucketReport(reportContext(deps), message, parsed, object, reason),
+    };
+  }
 
   const result = await validateObject(deps.validation, {
     pair,
@@ -164,230 +181,147 @@ async function processObject(
     versionId: object.versionId,
     eventTime: object.eventTime,
   });
-  const keys = logKeys(pair, result, object, parsed.attempt);
-  countOutcome(deps, result.verdict);
-
-  switch (result.verdict) {
-    case "MATCH":
-      if (result.objectAgeSeconds !== undefined) {
-        deps.metrics.addMetric(
-          "ReplicationLagObserved",
-          MetricUnit.Seconds,
-          result.objectAgeSeconds,
-        );
-      }
-      deps.log.info(`MATCH: ${result.reason}`, keys);
-      return acknowledged(result, object);
-    case "SOURCE_GONE":
-      deps.log.info(`SOURCE_GONE: ${result.reason}`, keys);
-      return acknowledged(result, object);
-    case "PENDING":
-      return requeuePending(deps, parsed, object, result, keys);
-    default: {
-      const report = buildFailureReport({
-        ...reportBase(deps, message, parsed, object, pair),
-        verdict: result.verdict,
-        summary: result.reason,
-        object: {
-          ...objectIdentity(object, result.key, result.primary?.versionId),
-          replicaBucket: pair.replicaBucket,
-          primaryRegion: deps.primaryRegion,
-          replicaRegion: deps.replicaRegion,
-        },
-        primary: objectSide(
-          { bucket: pair.primaryBucket, key: result.key, region: deps.primaryRegion },
-          result.primary,
-        ),
-        replica: objectSide(
-          { bucket: pair.replicaBucket, key: result.key, region: deps.replicaRegion },
-          result.replica,
-        ),
-        evidence: result.comparison && {
-          basis: result.comparison.basis,
-          compared: result.comparison.evidence,
-          notComparable: result.comparison.notComparable,
-        },
-        objectAgeSeconds: result.objectAgeSeconds,
-      });
-      await sendReport(deps, report);
-      const level = report.severity === "warning" ? "warn" : "error";
-      deps.log[level](`${result.verdict}: ${result.reason}`, {
-        ...keys,
-        reportId: report.reportId,
-      });
-      return { ...acknowledged(result, object), action: "reported", report };
-    }
+  const conclusion = {
+    outcome: result.verdict,
+    reason: result.reason,
+    logKeys: logKeys(pair.primaryBucket, pair.replicaBucket, pair.category, result, object, parsed),
+    object: compact({
+      bucket: object.bucket,
+      key: result.key,
+      versionId: result.primary?.versionId ?? object.versionId,
+    }),
+  };
+  const verdict = result.verdict;
+  if (verdict === "MATCH" && result.objectAgeSeconds !== undefined) {
+    deps.metrics.addMetric("ReplicationLagObserved", MetricUnit.Seconds, result.objectAgeSeconds);
   }
-}
-
-async function requeuePending(
-  deps: ValidatorDependencies,
-  parsed: ObjectsMessage,
-  object: ObjectRef,
-  result: ValidationResult,
-  keys: Record<string, unknown>,
-): Promise<OutcomeRecord> {
-  const delaySeconds = nextCheckDelaySeconds({
-    attempt: parsed.attempt,
-    baseDelaySeconds: deps.retryBaseDelaySeconds,
-    objectAgeSeconds: result.objectAgeSeconds,
-    replicationDeadlineSeconds: deps.validation.replicationDeadlineSeconds,
-  });
-  // A delayed copy, not a failed receive: waiting for replication must not use up the queue's
-  // maxReceiveCount, which is kept for poison messages.
-  await sendCheck(deps, parsed, object, {
-    attempt: parsed.attempt + 1,
-    delaySeconds,
-    firstCheckedAt: parsed.firstCheckedAt ?? deps.validation.now().toISOString(),
-  });
-  deps.log.warn(`PENDING: ${result.reason}; next check in ${delaySeconds} s`, {
-    ...keys,
-    nextCheckInSeconds: delaySeconds,
-  });
-  return { ...acknowledged(result, object), action: "requeued", delaySeconds };
-}
-
-/** Queues a check of one object on the validation queue (a re-check, or one of a split). */
-async function sendCheck(
-  deps: ValidatorDependencies,
-  parsed: ObjectsMessage,
-  object: ObjectRef,
-  check: { attempt: number; delaySeconds: number; firstCheckedAt?: string },
-): Promise<void> {
-  const message: PendingCheckMessage = compact({
-    type: PENDING_CHECK_TYPE,
-    version: 1,
-    attempt: check.attempt,
-    firstCheckedAt: check.firstCheckedAt,
-    eventId: parsed.eventId,
-    object,
-    originalEvent: parsed.originalEvent,
-  });
-  await deps.pendingChecks.send({
-    body: JSON.stringify(message),
-    delaySeconds: check.delaySeconds,
-    attributes: { type: PENDING_CHECK_TYPE, attempt: String(check.attempt) },
-  });
-}
-
-async function reportUnmapped(
-  deps: ValidatorDependencies,
-  message: IncomingMessage,
-  parsed: ObjectsMessage,
-  object: ObjectRef,
-): Promise<OutcomeRecord> {
-  const known = [...deps.bucketPairs.keys()].join(", ");
-  const reason = `bucket ${object.bucket} is not a configured primary bucket (BUCKET_PAIRS has ${known})`;
-  const report = buildFailureReport({
-    ...reportBase(deps, message, parsed, object, undefined),
-    verdict: "UNMAPPED_BUCKET",
-    summary: reason,
-    object: { ...objectIdentity(object, object.key), primaryRegion: deps.primaryRegion },
-  });
-  await sendReport(deps, report);
-  countOutcome(deps, "UNMAPPED_BUCKET");
-  deps.log.warn(`UNMAPPED_BUCKET: ${reason}`, {
-    outcome: "UNMAPPED_BUCKET",
-    bucket: object.bucket,
-    key: object.key,
-    reportId: report.reportId,
-  });
+  if (verdict === "PENDING") {
+    const delaySeconds = nextCheckDelaySeconds({
+      attempt: parsed.attempt,
+      baseDelaySeconds: deps.retryBaseDelaySeconds,
+      objectAgeSeconds: result.objectAgeSeconds,
+      replicationDeadlineSeconds: deps.validation.replicationDeadlineSeconds,
+    });
+    // A delayed copy, not a failed receive: waiting for replication must not use up the
+    // queue's maxReceiveCount, which is kept for poison messages.
+    const firstCheckedAt = parsed.firstCheckedAt ?? deps.validation.now().toISOString();
+    return {
+      ...conclusion,
+      reason: `${result.reason}; next check in ${delaySeconds} s`,
+      logKeys: { ...conclusion.logKeys, nextCheckInSeconds: delaySeconds },
+      check: {
+        message: checkMessageFor(parsed, object, parsed.attempt + 1, firstCheckedAt),
+        delaySeconds,
+      },
+    };
+  }
+  if (!isReportedVerdict(verdict)) return conclusion;
   return {
-    outcome: "UNMAPPED_BUCKET",
-    action: "reported",
-    bucket: object.bucket,
-    key: object.key,
-    reason,
-    report,
+    ...conclusion,
+    report: objectReport(reportContext(deps), message, parsed, object, pair, {
+      ...result,
+      verdict,
+    }),
   };
 }
 
-async function reportMalformed(
+/**
+ * Acts on a conclusion as the verdict table says, then writes the one log line at the table's
+ * level and counts the outcome (EMF `Outcome.<VERDICT>`).
+ */
+async function conclude(
+  deps: ValidatorDependencies,
+  conclusion: Conclusion,
+): Promise<OutcomeRecord> {
+  const { outcome } = conclusion;
+  const policy = VERDICTS[outcome];
+  if (policy.action === "report") {
+    if (!conclusion.report) throw new Error(`${outcome} is reported, but no report was built`);
+    await deps.failureReports.send({
+      body: JSON.stringify(conclusion.report),
+      attributes: reportMessageAttributes(conclusion.report),
+    });
+  } else if (policy.action === "re-check") {
+    if (!conclusion.check) throw new Error(`${outcome} is re-checked, but no check was built`);
+    await deps.pendingChecks.send({
+      body: JSON.stringify(conclusion.check.message),
+      delaySeconds: conclusion.check.delaySeconds,
+      attributes: checkMessageAttributes(conclusion.check.message),
+    });
+  }
+  deps.log[policy.logLevel](`${outcome}: ${conclusion.reason}`, {
+    outcome,
+    ...conclusion.logKeys,
+    ...(conclusion.report ? { reportId: conclusion.report.reportId } : {}),
+  });
+  deps.metrics.addMetric(`Outcome.${outcome}`, MetricUnit.Count, 1);
+  return compact({
+    outcome,
+    action: ACTION_DONE[policy.action],
+    bucket: conclusion.object?.bucket,
+    key: conclusion.object?.key,
+    versionId: conclusion.object?.versionId,
+    reason: conclusion.reason,
+    report: conclusion.report,
+    delaySeconds: conclusion.check?.delaySeconds,
+  });
+}
+
+function concludeMalformed(
   deps: ValidatorDependencies,
   message: IncomingMessage,
   reason: string,
 ): Promise<OutcomeRecord> {
-  const report = buildFailureReport({
-    verdict: "MALFORMED_EVENT",
-    summary: `a message on the validation queue could not be read: ${reason}`,
-    detectedAt: deps.validation.now().toISOString(),
-    attempts: 1,
-    source: compact({
-      messageId: message.messageId,
-      eventSourceArn: message.eventSourceArn,
-      receiveCount: message.receiveCount,
-    }),
-    rawBody: message.body,
-  });
-  await sendReport(deps, report);
-  countOutcome(deps, "MALFORMED_EVENT");
-  deps.log.warn(`MALFORMED_EVENT: ${reason}`, {
+  return conclude(deps, {
     outcome: "MALFORMED_EVENT",
-    messageId: message.messageId,
-    reportId: report.reportId,
+    reason,
+    logKeys: { messageId: message.messageId },
+    report: malformedEventReport(reportContext(deps), message, reason),
   });
-  return { outcome: "MALFORMED_EVENT", action: "reported", reason, report };
 }
 
-function reportBase(
-  deps: ValidatorDependencies,
-  message: IncomingMessage,
+function checkMessageFor(
   parsed: ObjectsMessage,
   object: ObjectRef,
-  pair: BucketPair | undefined,
-): Omit<FailureReportInput, "verdict" | "summary"> {
-  return compact({
-    category: pair?.category,
-    eventTime: object.eventTime,
-    firstCheckedAt: parsed.firstCheckedAt,
-    detectedAt: deps.validation.now().toISOString(),
-    attempts: parsed.attempt,
-    source: compact({
-      messageId: message.messageId,
-      eventSourceArn: message.eventSourceArn,
-      eventId: parsed.eventId,
-      receiveCount: message.receiveCount,
-    }),
+  attempt: number,
+  firstCheckedAt?: string,
+): CheckMessage {
+  return buildCheckMessage({
+    attempt,
+    firstCheckedAt,
+    eventId: parsed.eventId,
+    object,
     originalEvent: parsed.originalEvent,
   });
 }
 
-function objectIdentity(object: ObjectRef, key: string, versionId = object.versionId) {
-  return compact({ bucket: object.bucket, key, versionId });
-}
-
-async function sendReport(deps: ValidatorDependencies, report: FailureReport): Promise<void> {
-  await deps.failureReports.send({
-    body: JSON.stringify(report),
-    attributes: reportMessageAttributes(report),
-  });
-}
-
-function acknowledged(result: ValidationResult, object: ObjectRef): OutcomeRecord {
+function reportContext(deps: ValidatorDependencies): ReportContext {
   return compact({
-    outcome: result.verdict,
-    action: "acknowledged" as const,
-    bucket: object.bucket,
-    key: result.key,
-    versionId: result.primary?.versionId ?? object.versionId,
-    reason: result.reason,
+    primaryRegion: deps.primaryRegion,
+    replicaRegion: deps.replicaRegion,
+    detectedAt: deps.validation.now().toISOString(),
   });
+}
+
+function objectKeys(object: ObjectRef): Record<string, unknown> {
+  return compact({ bucket: object.bucket, key: object.key, versionId: object.versionId });
 }
 
 function logKeys(
-  pair: BucketPair,
+  primaryBucket: string,
+  replicaBucket: string,
+  category: string,
   result: ValidationResult,
   object: ObjectRef,
-  attempt: number,
+  parsed: ObjectsMessage,
 ): Record<string, unknown> {
   return compact({
-    outcome: result.verdict,
-    bucket: pair.primaryBucket,
+    bucket: primaryBucket,
     key: result.key,
     versionId: result.primary?.versionId ?? object.versionId,
-    replicaBucket: pair.replicaBucket,
-    category: pair.category,
-    attempt,
+    replicaBucket,
+    category,
+    attempt: parsed.attempt,
     objectAgeSeconds: result.objectAgeSeconds,
     evidence: result.comparison?.basis,
     notComparable: result.comparison?.notComparable.length
@@ -396,9 +330,4 @@ function logKeys(
     primaryReplicationStatus: result.primary?.replicationStatus,
     replicaReplicationStatus: result.replica?.replicationStatus,
   });
-}
-
-/** One EMF metric per outcome, e.g. `Outcome.MISMATCH`. */
-function countOutcome(deps: ValidatorDependencies, outcome: Outcome): void {
-  deps.metrics.addMetric(`Outcome.${outcome}`, MetricUnit.Count, 1);
 }

@@ -1,4 +1,4 @@
-import { MAX_DELAY_SECONDS } from "../queues/message-sender.ts";
+import { MAX_DELAY_SECONDS } from "../contracts/environment.ts";
 
 export interface RetryTiming {
   /** The number of the check that just found the replica pending (1 for the first). */

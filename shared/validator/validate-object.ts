@@ -1,17 +1,9 @@
-import type { BucketPair } from "../config/bucket-pairs.ts";
+import type { BucketPair } from "../contracts/bucket-pairs.ts";
 import { keyCandidates } from "../events/keys.ts";
-import { type Comparison, compareObjects } from "../integrity/compare.ts";
+import { type Comparison, compareObjects, evidenceName } from "../integrity/compare.ts";
 import type { ObjectReader, ObjectState } from "../s3/object-state.ts";
-
-export type ObjectVerdict =
-  | "MATCH"
-  | "MISMATCH"
-  | "UNVERIFIABLE"
-  | "REPLICATION_FAILED"
-  | "REPLICA_MISSING"
-  | "PENDING"
-  | "REPLICATION_OVERDUE"
-  | "SOURCE_GONE";
+import { formatDuration } from "../text.ts";
+import type { ObjectVerdict } from "../verdicts.ts";
 
 export interface ValidationContext {
   readonly primary: ObjectReader;
@@ -125,12 +117,7 @@ function explain(comparison: Comparison): string {
     return `sizes are equal but there is no comparable checksum or ETag: ${comparison.notComparable.join("; ")}`;
   }
   if (!basis) return comparison.verdict;
-  const what =
-    basis.kind === "size"
-      ? "size"
-      : basis.kind === "etag"
-        ? "MD5 ETag"
-        : `${basis.algorithm} ${basis.kind === "composite-checksum" ? "composite " : ""}checksum`;
+  const what = evidenceName(basis);
   return comparison.verdict === "MATCH"
     ? `${what} and size agree`
     : `${what} differs: primary ${basis.primary}, replica ${basis.replica}`;
@@ -140,11 +127,4 @@ function ageInSeconds(now: Date, since: string | undefined): number | undefined 
   if (!since) return undefined;
   const then = Date.parse(since);
   return Number.isNaN(then) ? undefined : Math.max(0, Math.round((now.getTime() - then) / 1000));
-}
-
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined) return "an unknown time";
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
 }

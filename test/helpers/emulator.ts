@@ -1,4 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -19,12 +20,14 @@ export async function startEmulator(region = "us-east-1") {
   const clientConfig = { endpoint: server.address, region, credentials: TEST_CREDENTIALS };
   const s3 = new S3Client(clientConfig);
   const sqs = new SQSClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
 
   return {
     server,
     endpoint: server.address,
     s3,
     sqs,
+    sns,
     /** Environment that points SDK clients built by the code under test at the emulator. */
     environment(): Record<string, string> {
       return {
@@ -87,6 +90,7 @@ export async function startEmulator(region = "us-east-1") {
     async stop(): Promise<void> {
       s3.destroy();
       sqs.destroy();
+      sns.destroy();
       await server.stop();
     },
   };

@@ -3,9 +3,14 @@ import type { SQSEvent, SQSRecord } from "aws-lambda";
 
 const fixturesDir = new URL("../fixtures/", import.meta.url);
 
-/** A fixture file, parsed fresh on each call so tests can change it freely. */
+/** A fixture file as it is (test/fixtures/). */
+export function fixtureText(name: string): string {
+  return readFileSync(new URL(name, fixturesDir), "utf8");
+}
+
+/** A JSON fixture file, parsed fresh on each call so tests can change it freely. */
 export function fixture<T = Record<string, unknown>>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, fixturesDir), "utf8")) as T;
+  return JSON.parse(fixtureText(name)) as T;
 }
 
 export interface ObjectFields {

@@ -11,49 +11,47 @@ import {
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { vi } from "vitest";
+import { resourceNames } from "../../resources/settings.ts";
+import { createTopology } from "../../scripts/local/topology.ts";
 import { type ClientSettings, type CliIo, createAwsClients } from "../../scripts/oncall/cli.ts";
 import { type Emulator, startEmulator } from "./emulator.ts";
 
 export const STAGE = "test";
-export const PRIMARY = "oncall-docs-primary";
-export const REPLICA = "oncall-docs-replica";
+const NAMES = resourceNames(STAGE);
+const [FIRST_PAIR] = NAMES.buckets;
+if (!FIRST_PAIR) throw new Error("settings.json names no category");
+export const PRIMARY = FIRST_PAIR.primaryBucket;
+export const REPLICA = FIRST_PAIR.replicaBucket;
+export const PRIMARIES = NAMES.buckets.map((pair) => pair.primaryBucket);
 
 /**
- * The deployed stack's queues and buckets on fauxqs, with the stack outputs written to a file
- * the way the local stack (or `aws cloudformation describe-stacks`) would provide them.
+ * The deployed stack's queues and buckets on fauxqs, built by the local stack's own topology
+ * code, with the stack outputs written to a file the way the local stack (or `aws
+ * cloudformation describe-stacks`) would provide them.
  */
 export async function startOncallStack() {
   // The code under test builds its own SDK clients, which read credentials from the environment.
   vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
   const emulator = await startEmulator();
-  const validationDlq = await emulator.createQueue("bv-validation-dlq");
-  const failureDlq = await emulator.createQueue("bv-failure-dlq");
-  const validationDlqArn = await queueArn(emulator, validationDlq);
-  const failureDlqArn = await queueArn(emulator, failureDlq);
-  const validationQueue = await emulator.createQueue("bv-validation", {
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: validationDlqArn, maxReceiveCount: 3 }),
+  const topology = await createTopology({
+    stage: STAGE,
+    endpoint: emulator.endpoint,
+    clients: emulator,
+    visibilityTimeoutSeconds: 30,
+    replicationDeadlineSeconds: 900,
   });
-  const failureQueue = await emulator.createQueue("bv-failure", {
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: failureDlqArn, maxReceiveCount: 3 }),
-  });
-  await emulator.createBuckets(PRIMARY, REPLICA);
-  const outputs = {
-    ValidationQueueUrl: validationQueue,
-    ValidationQueueArn: await queueArn(emulator, validationQueue),
-    ValidationDlqUrl: validationDlq,
-    ValidationDlqArn: validationDlqArn,
-    FailureQueueUrl: failureQueue,
-    FailureQueueArn: await queueArn(emulator, failureQueue),
-    FailureDlqUrl: failureDlq,
-    FailureDlqArn: failureDlqArn,
-    ReplicaRegion: "us-west-2",
-    Stage: STAGE,
-    BucketPairs: { [PRIMARY]: { replica: REPLICA, category: "documents" } },
-  };
+  // Stacks deployed before the output existed lack it; tests add it where they need it.
+  const { ReplicationDeadlineSeconds: _notAlways, ...outputs } = topology.outputs;
   const dir = await mkdtemp(join(tmpdir(), "oncall-"));
   const outputsFile = join(dir, "outputs.json");
   await writeFile(outputsFile, JSON.stringify(outputs));
+  const queueUrls = [
+    outputs.ValidationQueueUrl,
+    outputs.ValidationDlqUrl,
+    outputs.FailureQueueUrl,
+    outputs.FailureDlqUrl,
+  ];
   return {
     emulator,
     outputs,
@@ -68,9 +66,7 @@ export async function startOncallStack() {
       return ["--stage", STAGE, "--endpoint", emulator.endpoint, "--stack-outputs", file];
     },
     async clear() {
-      for (const url of [validationQueue, validationDlq, failureQueue, failureDlq]) {
-        await emulator.drain(url);
-      }
+      for (const url of queueUrls) await emulator.drain(url);
     },
     async stop() {
       vi.unstubAllEnvs();
@@ -80,14 +76,6 @@ export async function startOncallStack() {
 }
 
 export type OncallStack = Awaited<ReturnType<typeof startOncallStack>>;
-
-async function queueArn(emulator: Emulator, url: string): Promise<string> {
-  const { Attributes } = await emulator.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
-  );
-  if (!Attributes?.QueueArn) throw new Error(`no ARN for ${url}`);
-  return Attributes.QueueArn;
-}
 
 export interface TestMessage {
   readonly body: string;

@@ -1,14 +1,14 @@
-import { readFileSync } from "node:fs";
 import type { SQSRecord } from "aws-lambda";
-import { compareObjects } from "../../shared/integrity/compare.ts";
 import {
   buildFailureReport,
   type FailureReport,
   type FailureReportInput,
   objectSide,
-  type ReportedVerdict,
-} from "../../shared/reports/failure-report.ts";
+} from "../../shared/contracts/failure-report.ts";
+import { compareObjects } from "../../shared/integrity/compare.ts";
 import type { ObjectState } from "../../shared/s3/object-state.ts";
+import type { ReportedVerdict } from "../../shared/verdicts.ts";
+import { eventBridgeObjectCreated, sqsRecord } from "./events.ts";
 
 /** Fixtures and builders for the notifier's tests: reports built the way the validator builds them. */
 
@@ -19,34 +19,25 @@ export const VALIDATION_QUEUE_ARN =
   "arn:aws:sqs:us-east-1:111122223333:backup-validator-prod-validation";
 export const FAILURE_QUEUE_ARN = "arn:aws:sqs:us-east-1:111122223333:backup-validator-prod-failure";
 
-export function fixture(name: string): string {
-  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
-}
-
-/** An SQS record from the failure queue, as Lambda delivers it. */
-export function sqsRecord(body: string, overrides: Partial<SQSRecord> = {}): SQSRecord {
-  return {
+/** An SQS record from the failure queue, as Lambda delivers it to the notifier. */
+export function failureQueueRecord(body: string, overrides: Partial<SQSRecord> = {}): SQSRecord {
+  return sqsRecord(body, {
     messageId: "4f1c2d3e-0000-4000-8000-000000000001",
-    receiptHandle: "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
-    body,
     attributes: {
       ApproximateReceiveCount: "1",
       SentTimestamp: "1709547392000",
       SenderId: "AROAEXAMPLE:backup-validator-prod-checksum-validator",
       ApproximateFirstReceiveTimestamp: "1709547392100",
     },
-    messageAttributes: {},
-    md5OfBody: "e4e68fb7bd0e697a0ae8f1bb342846b3",
-    eventSource: "aws:sqs",
     eventSourceARN: FAILURE_QUEUE_ARN,
-    awsRegion: "us-east-1",
     ...overrides,
-  };
+  });
 }
 
+/** Failure-queue records msg-01, msg-02, ... carrying the bodies. */
 export function records(bodies: readonly string[]): SQSRecord[] {
   return bodies.map((body, index) =>
-    sqsRecord(body, { messageId: `msg-${String(index + 1).padStart(2, "0")}` }),
+    failureQueueRecord(body, { messageId: `msg-${String(index + 1).padStart(2, "0")}` }),
   );
 }
 
@@ -71,13 +62,17 @@ function state(bucket: string, overrides: Partial<ObjectState> = {}): ObjectStat
 
 /** The EventBridge event the validator received, as it embeds it in the report. */
 function originalEvent(key: string): unknown {
-  const event = JSON.parse(fixture("eventbridge-object-created.json"));
-  event.region = "us-east-1";
-  event.time = "2024-03-04T10:15:30Z";
-  event.resources = [`arn:aws:s3:::${PRIMARY_BUCKET}`];
-  event.detail.bucket.name = PRIMARY_BUCKET;
-  event.detail.object = { ...event.detail.object, key, size: 1_048_576, "version-id": VERSION };
-  return event;
+  return {
+    ...eventBridgeObjectCreated({
+      bucket: PRIMARY_BUCKET,
+      key,
+      size: 1_048_576,
+      etag: "b1946ac92492d2347c6235b4d2611184",
+      versionId: VERSION,
+      time: "2024-03-04T10:15:30Z",
+    }),
+    region: "us-east-1",
+  };
 }
 
 function base(key: string): Omit<FailureReportInput, "verdict" | "summary"> {

@@ -1,5 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { vi } from "vitest";
+import { formatBucketPairs } from "../../shared/contracts/bucket-pairs.ts";
+import { validatorEnvironment as buildValidatorEnvironment } from "../../shared/contracts/environment.ts";
 
 export const PRIMARY = "bv-test-documents-primary";
 export const REPLICA = "bv-test-documents-replica";
@@ -8,6 +10,7 @@ export const FAILURE_QUEUE_URL =
 export const VALIDATION_QUEUE_URL =
   "https://sqs.us-east-1.amazonaws.com/111122223333/bv-test-validation";
 
+/** The validator's environment for tests, built with the contract's own builder. */
 export function validatorEnvironment(
   overrides: Record<string, string> = {},
 ): Record<string, string> {
@@ -15,11 +18,15 @@ export function validatorEnvironment(
     AWS_REGION: "us-east-1",
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
-    BUCKET_PAIRS: JSON.stringify({ [PRIMARY]: { replica: REPLICA, category: "documents" } }),
-    REPLICA_REGION: "us-west-2",
-    FAILURE_QUEUE_URL,
-    VALIDATION_QUEUE_URL,
-    STAGE: "test",
+    ...buildValidatorEnvironment({
+      bucketPairs: formatBucketPairs([
+        { primaryBucket: PRIMARY, replicaBucket: REPLICA, category: "documents" },
+      ]),
+      replicaRegion: "us-west-2",
+      failureQueueUrl: FAILURE_QUEUE_URL,
+      validationQueueUrl: VALIDATION_QUEUE_URL,
+      stage: "test",
+    }),
     ...overrides,
   };
 }

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CliOptions, readInputs } from "../../resources/cloudformation/inputs.ts";
-import { readReplicaFacts } from "../../resources/cloudformation/primary.ts";
+import { readReplicaFacts } from "../../resources/cloudformation/primary/index.ts";
 import {
-  bucketPairsFor,
   CLOUDFORMATION_ACCOUNT_ID,
   checkSettings,
   LOCAL_ACCOUNT_ID,
@@ -13,7 +12,7 @@ import {
   resourceNames,
   settings,
 } from "../../resources/settings.ts";
-import { parseBucketPairs } from "../../shared/config/bucket-pairs.ts";
+import { formatBucketPairs, parseBucketPairs } from "../../shared/contracts/bucket-pairs.ts";
 import { ConfigurationError } from "../../shared/errors.ts";
 
 describe("resources/settings.json", () => {
@@ -143,10 +142,10 @@ describe("resourceNames", () => {
   });
 });
 
-describe("bucketPairsFor", () => {
-  it("returns a BUCKET_PAIRS value that the validator's parser accepts", () => {
+describe("the stage's bucket pairs", () => {
+  it("format as a BUCKET_PAIRS value that the validator's parser accepts", () => {
     // Act
-    const pairs = parseBucketPairs(JSON.stringify(bucketPairsFor("dev")));
+    const pairs = parseBucketPairs(formatBucketPairs(resourceNames("dev").buckets));
 
     // Assess
     expect([...pairs.values()]).toEqual(

@@ -5,7 +5,7 @@
  */
 import type { Message } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import type { FailureReport } from "../../../shared/reports/failure-report.ts";
+import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
 import { type Emulator, startEmulator } from "../../helpers/emulator.ts";
 import {
   eventBridgeObjectCreated,

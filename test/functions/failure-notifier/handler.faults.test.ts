@@ -135,7 +135,7 @@ describe("failure-notifier configuration (read at cold start)", () => {
     [{ STAGE: "prod" }, "ALERT_TOPIC_ARN: is required"],
     [
       { ALERT_TOPIC_ARN: "arn:aws:sqs:us-east-1:111122223333:alerts", STAGE: "prod" },
-      'ALERT_TOPIC_ARN: must be an sns ARN (got "arn:aws:sqs:us-east-1:111122223333:alerts")',
+      'ALERT_TOPIC_ARN: must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:alerts (got "arn:aws:sqs:us-east-1:111122223333:alerts")',
     ],
     [
       { ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:alerts", STAGE: "prod" },
@@ -144,7 +144,7 @@ describe("failure-notifier configuration (read at cold start)", () => {
     [{ ALERT_TOPIC_ARN: TOPIC_ARN }, "STAGE: is required"],
     [
       { ALERT_TOPIC_ARN: TOPIC_ARN, STAGE: "prod stage" },
-      'STAGE: must be 1-64 letters, digits or hyphens (got "prod stage")',
+      'STAGE: must be 1-64 lowercase letters, digits and hyphens, not starting with a hyphen (got "prod stage")',
     ],
   ])("%j is refused: %s", async (environment, message) => {
     // Prepare

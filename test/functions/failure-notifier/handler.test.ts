@@ -4,8 +4,9 @@ import { GetQueueAttributesCommand, type Message } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
+import { fixtureText } from "../../helpers/events.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
-import { fixture, reportFor, sqsRecord } from "../../helpers/reports.ts";
+import { failureQueueRecord, reportFor } from "../../helpers/reports.ts";
 
 /**
  * The real handler module against the in-process emulator over HTTP: an SNS topic with SQS
@@ -84,9 +85,9 @@ describe("failure-notifier on the emulator", () => {
     // Prepare
     const event: SQSEvent = {
       Records: [
-        sqsRecord(JSON.stringify(reportFor("MISMATCH"))),
-        sqsRecord(JSON.stringify(reportFor("UNVERIFIABLE")), { messageId: "msg-02" }),
-        sqsRecord(fixture("eventbridge-object-created.json"), { messageId: "msg-03" }),
+        failureQueueRecord(JSON.stringify(reportFor("MISMATCH"))),
+        failureQueueRecord(JSON.stringify(reportFor("UNVERIFIABLE")), { messageId: "msg-02" }),
+        failureQueueRecord(fixtureText("eventbridge-object-created.json"), { messageId: "msg-03" }),
       ],
     };
 
@@ -128,7 +129,9 @@ describe("failure-notifier on the emulator", () => {
     const huge = `BEGIN ${"Ünïcödé ".repeat(100_000)} END`;
 
     // Act
-    const response = await handler({ Records: [sqsRecord(huge, { messageId: "msg-huge" })] });
+    const response = await handler({
+      Records: [failureQueueRecord(huge, { messageId: "msg-huge" })],
+    });
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });

@@ -9,8 +9,8 @@ import {
   resourceNames,
   settings,
 } from "../../../resources/settings.ts";
-import { OPTIONAL_OUTPUT_NAMES, OUTPUT_NAMES } from "../../../scripts/oncall/stack-outputs.ts";
-import { parseBucketPairs } from "../../../shared/config/bucket-pairs.ts";
+import { OPTIONAL_OUTPUT_NAMES, REQUIRED_OUTPUT_NAMES } from "../../../resources/stack-outputs.ts";
+import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import {
   ACCOUNT_ID,
   actionsOf,
@@ -755,7 +755,7 @@ describe("outputs", () => {
     // The names the on-call tooling reads, plus one bucket output per category
     expect(Object.keys(t.Outputs)).toEqual(
       expect.arrayContaining([
-        ...OUTPUT_NAMES,
+        ...REQUIRED_OUTPUT_NAMES,
         ...OPTIONAL_OUTPUT_NAMES,
         "PrimaryBucketDocuments",
         "ReplicaBucketDocuments",

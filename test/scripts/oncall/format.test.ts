@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { describeMessage, matchesFilter } from "../../../scripts/oncall/queues.ts";
-import { shorten } from "../../../scripts/oncall/table.ts";
 import { asEventKey, parseS3Uri } from "../../../scripts/oncall/verify-command.ts";
 import { decodeEventKey } from "../../../shared/events/keys.ts";
 import { s3Notification } from "../../helpers/events.ts";
 
 describe("on-call formatting helpers", () => {
-  it("shortens long keys in the middle, keeping prefix and file name", () => {
-    expect(shorten("short", 10)).toBe("short");
-    expect(shorten("reports/2025/quarterly/very-long-name.pdf", 21)).toBe("reports/20…g-name.pdf");
-  });
-
   it("encodes a typed key so that the validator's first try is exactly that key", () => {
     for (const key of ["a+b c.txt", "100%/real.pdf", "ünïcødé/ß.txt", "plain/key"]) {
       expect(decodeEventKey(asEventKey(key))).toBe(key);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { dlqMain } from "../../../scripts/oncall/dlq-command.ts";
 import type { InspectResult } from "../../../scripts/oncall/inspect.ts";
-import { PENDING_CHECK_TYPE } from "../../../shared/events/parse-message.ts";
-import { toMessageAttributes } from "../../../shared/queues/message-sender.ts";
+import { CHECK_MESSAGE_TYPE } from "../../../shared/contracts/check-message.ts";
 import {
   buildFailureReport,
   reportMessageAttributes,
-} from "../../../shared/reports/failure-report.ts";
+} from "../../../shared/contracts/failure-report.ts";
+import { toMessageAttributes } from "../../../shared/queues/message-sender.ts";
 import { eventBridgeObjectCreated, s3Notification } from "../../helpers/events.ts";
 import {
   holdElsewhere,
@@ -45,7 +45,7 @@ function deadLetteredValidationMessages(): TestMessage[] {
   }));
   const pendingCheck = {
     body: JSON.stringify({
-      type: PENDING_CHECK_TYPE,
+      type: CHECK_MESSAGE_TYPE,
       version: 1,
       attempt: 3,
       firstCheckedAt: "2025-01-01T00:00:00.000Z",
@@ -82,7 +82,9 @@ describe("npm run dlq -- inspect", () => {
     expect(text).toContain("media/clip.mp4");
     expect(text).toContain("pending check #3");
     expect(text).toContain("scans/a+b.tif (+1 more)");
-    expect(text).toContain("unreadable: the body is not JSON");
+    expect(text).toContain(
+      "unreadable: neither a failure report nor an S3 event: the body is not JSON",
+    );
     expect(text).toContain(`Released ${seeded.length} of ${seeded.length} messages`);
     // Nothing consumed, nothing left hidden: every message is visible again at once.
     expect(await visibleCount(stack.emulator, stack.outputs.ValidationDlqUrl)).toBe(seeded.length);
@@ -218,7 +220,9 @@ describe("npm run dlq -- inspect", () => {
 
     // Assess
     expect(exitCode).toBe(0);
-    expect(stdout()).toContain("unreadable: the body is not JSON");
+    expect(stdout()).toContain(
+      "unreadable: neither a failure report nor an S3 event: the body is not JSON",
+    );
   });
 
   it("says when the endpoint cannot be reached (exit 3)", async () => {

@@ -449,7 +449,7 @@ describe("npm run redrive (manual path, on the emulator)", () => {
       [["--filter", " "], "--filter must not be empty"],
       [["stray"], 'unexpected "stray"'],
       [["--region", "Mars"], "--region: must be an AWS region"],
-      [["--stage", "a b"], "--stage must be letters, digits and hyphens"],
+      [["--stage", "a b"], "--stage: must be 1-64 lowercase letters, digits and hyphens"],
       [["--endpoint", "not a url"], "--endpoint must be a URL"],
     ] as const) {
       const { io, stderr } = testIo();

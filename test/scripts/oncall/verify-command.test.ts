@@ -2,12 +2,13 @@ import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { settings } from "../../../resources/settings.ts";
 import { replicationDeadline, verifyMain } from "../../../scripts/oncall/verify-command.ts";
-import { PENDING_CHECK_TYPE } from "../../../shared/events/parse-message.ts";
-import type { FailureReport } from "../../../shared/reports/failure-report.ts";
+import { CHECK_MESSAGE_TYPE } from "../../../shared/contracts/check-message.ts";
+import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
 import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../../helpers/events.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
 import {
   type OncallStack,
+  PRIMARIES,
   PRIMARY,
   REPLICA,
   startOncallStack,
@@ -42,7 +43,7 @@ async function lambdaOutcome(key: string) {
   const handler = await loadValidatorHandler(
     validatorEnvironment({
       ...stack.emulator.environment(),
-      BUCKET_PAIRS: JSON.stringify(stack.outputs.BucketPairs),
+      BUCKET_PAIRS: stack.outputs.BucketPairs,
       REPLICA_REGION: stack.outputs.ReplicaRegion,
       // Queue URLs on the emulator's origin (see onEmulatorOrigin), as the outputs give them.
       VALIDATION_QUEUE_URL: stack.outputs.ValidationQueueUrl,
@@ -87,7 +88,7 @@ describe("npm run verify", () => {
       "waiting.txt",
       "PENDING",
       1,
-      { reported: [], requeued: [`${PENDING_CHECK_TYPE} waiting.txt`] },
+      { reported: [], requeued: [`${CHECK_MESSAGE_TYPE} waiting.txt`] },
     ],
     ["deleted.txt", "SOURCE_GONE", 1, { reported: [], requeued: [] }],
   ] as const)(
@@ -118,14 +119,17 @@ describe("npm run verify", () => {
 
     const text = stdout();
     // The SDK sends a CRC32 with each upload, so that is the strongest evidence here.
-    expect(text).toMatch(/CRC32 checksum differs: primary \S+, replica \S+/);
-    expect(text).toMatch(/\s+primary \(us-east-1\)\s+replica \(us-west-2\)/);
-    expect(text).toMatch(new RegExp(`bucket\\s+${PRIMARY}\\s+${REPLICA}`));
-    expect(text).toMatch(/size\s+15\s+15/);
-    expect(text).toMatch(/checksum CRC32\s+\S+==\s+\S+==/);
-    expect(text).toMatch(/DIFFERS\s+CRC32 full-object checksum\s+\S+\s+\S+/);
-    expect(text).toMatch(/DIFFERS\s+MD5 ETag\s+[0-9a-f]{32}\s+[0-9a-f]{32}/);
-    expect(text).toMatch(/agrees\s+size\s+15\s+15/);
+    // The same presentation as the alert email (shared/presentation/side-by-side.ts).
+    expect(text).toMatch(/CRC32 checksum \(full object\) differs: primary \S+, replica \S+/);
+    expect(text).toMatch(/^\s+PRIMARY \(us-east-1\)\s+REPLICA \(us-west-2\)/m);
+    expect(text).toMatch(new RegExp(`^Bucket\\s+${PRIMARY}\\s+${REPLICA}`, "m"));
+    expect(text).toMatch(/^Size\s+15\s+15$/m);
+    expect(text).toMatch(/^Checksum CRC32\s+\S+==\s+\S+==\s+<- differs$/m);
+    expect(text).toMatch(
+      /Verdict based on: CRC32 checksum \(full object\): primary \S+, replica \S+ -> DIFFER/,
+    );
+    expect(text).toMatch(/- ETag \(MD5\): primary [0-9a-f]{32}, replica [0-9a-f]{32} -> DIFFER/);
+    expect(text).toMatch(/- size: primary 15, replica 15 -> agree/);
     expect(text).toContain("Object age");
   });
 
@@ -222,7 +226,7 @@ describe("npm run verify", () => {
       [`s3://${REPLICA}/same.txt`, `${REPLICA} is the replica of ${PRIMARY}; give the primary`],
       [
         "s3://somebody-elses/x",
-        `somebody-elses is not a primary bucket of this stage (primaries: ${PRIMARY})`,
+        `somebody-elses is not a primary bucket of this stage (primaries: ${PRIMARIES.join(", ")})`,
       ],
       [`${PRIMARY}/same.txt`, "expected s3://<primary-bucket>/<key>"],
       [`s3://${PRIMARY}/`, "expected s3://<primary-bucket>/<key>"],

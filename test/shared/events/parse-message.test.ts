@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { CHECK_MESSAGE_TYPE } from "../../../shared/contracts/check-message.ts";
 import { decodeEventKey, keyCandidates } from "../../../shared/events/keys.ts";
-import { PENDING_CHECK_TYPE, parseMessageBody } from "../../../shared/events/parse-message.ts";
+import { parseMessageBody } from "../../../shared/events/parse-message.ts";
 import { eventBridgeObjectCreated, fixture, s3Notification } from "../../helpers/events.ts";
 
 describe("parseMessageBody", () => {
@@ -143,7 +144,7 @@ describe("parseMessageBody", () => {
 
   it("reads our own pending-check messages with their attempt count", () => {
     const body = {
-      type: PENDING_CHECK_TYPE,
+      type: CHECK_MESSAGE_TYPE,
       version: 1,
       attempt: 3,
       firstCheckedAt: "2026-01-01T00:00:00.000Z",

@@ -8,7 +8,8 @@ import {
 } from "../../../shared/notifier/alert-batch.ts";
 import type { Alert, AlertPublisher } from "../../../shared/notifier/alert-publisher.ts";
 import type { Log } from "../../../shared/observability.ts";
-import { fixture, records, reportFor, STAGE, sqsRecord } from "../../helpers/reports.ts";
+import { fixtureText } from "../../helpers/events.ts";
+import { failureQueueRecord, records, reportFor, STAGE } from "../../helpers/reports.ts";
 
 const context = { stage: STAGE };
 
@@ -42,7 +43,7 @@ describe("planAlerts: one alert per report, a digest per kind", () => {
       }),
       "not json",
       JSON.stringify(reportFor("MISMATCH", "a/2.pdf")),
-      fixture("eventbridge-object-created.json"),
+      fixtureText("eventbridge-object-created.json"),
       "also not json",
     ]);
 
@@ -78,7 +79,7 @@ describe("planAlerts: one alert per report, a digest per kind", () => {
     const log = silentLog();
 
     // Act
-    const planned = planAlerts([sqsRecord(broken)], context, log);
+    const planned = planAlerts([failureQueueRecord(broken)], context, log);
 
     // Assess
     expect(planned).toHaveLength(1);
@@ -96,7 +97,7 @@ describe("the 256 KB SNS limit", () => {
     const body = "€".repeat(400_000);
 
     // Act
-    const [plan] = planAlerts([sqsRecord(body)], context);
+    const [plan] = planAlerts([failureQueueRecord(body)], context);
 
     // Assess
     const alert = plan?.alert as Alert;
@@ -112,7 +113,7 @@ describe("the 256 KB SNS limit", () => {
     const report = { ...reportFor("MISMATCH"), summary: `checksum differs ${"x".repeat(600_000)}` };
 
     // Act
-    const [plan] = planAlerts([sqsRecord(JSON.stringify(report))], context);
+    const [plan] = planAlerts([failureQueueRecord(JSON.stringify(report))], context);
 
     // Assess
     const alert = plan?.alert as Alert;

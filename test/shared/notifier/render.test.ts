@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { planAlerts } from "../../../shared/notifier/alert-batch.ts";
 import type { Alert } from "../../../shared/notifier/alert-publisher.ts";
-import { REPORTED_VERDICTS, type ReportedVerdict } from "../../../shared/reports/failure-report.ts";
+import { REPORTED_VERDICTS, type ReportedVerdict } from "../../../shared/verdicts.ts";
+import { fixtureText } from "../../helpers/events.ts";
 import {
-  fixture,
+  failureQueueRecord,
   PRIMARY_BUCKET,
   records,
   reportFor,
   STAGE,
-  sqsRecord,
 } from "../../helpers/reports.ts";
 
 /**
@@ -18,7 +18,7 @@ import {
  */
 
 function alertFor(body: string): Alert {
-  const planned = planAlerts([sqsRecord(body)], { stage: STAGE });
+  const planned = planAlerts([failureQueueRecord(body)], { stage: STAGE });
   expect(planned).toHaveLength(1);
   const [only] = planned;
   if (!only) throw new Error("no alert planned");
@@ -134,7 +134,7 @@ describe("failure reports: one alert per verdict", () => {
 describe("raw messages redriven by hand", () => {
   it("an EventBridge Object Created event: the object has not been checked", async () => {
     // Act
-    const alert = alertFor(fixture("eventbridge-object-created-multipart.json"));
+    const alert = alertFor(fixtureText("eventbridge-object-created-multipart.json"));
 
     // Assess
     expect(alert.subject).toBe(
@@ -157,7 +157,7 @@ describe("raw messages redriven by hand", () => {
 
   it("a classic S3 notification: the URL-encoded key is decoded, the encoded form is shown too", async () => {
     // Act
-    const alert = alertFor(fixture("s3-notification-put.json"));
+    const alert = alertFor(fixtureText("s3-notification-put.json"));
 
     // Assess
     expect(alert.subject).toBe(
@@ -172,7 +172,7 @@ describe("raw messages redriven by hand", () => {
 
   it("a notification with several records names every object", () => {
     // Prepare
-    const event = JSON.parse(fixture("s3-notification-put.json"));
+    const event = JSON.parse(fixtureText("s3-notification-put.json"));
     const second = structuredClone(event.Records[0]);
     second.s3.object.key = "reports/second.jpg";
     event.Records.push(second, { eventSource: "aws:sqs" });
@@ -236,7 +236,7 @@ describe("anything else still alerts, showing the body", () => {
     ],
     [
       "s3-test-event",
-      fixture("s3-test-event.json"),
+      fixtureText("s3-test-event.json"),
       "[backup-validator prod] UNRECOGNISED_MESSAGE: nothing to validate",
       "an S3 or EventBridge message with nothing to validate: s3:TestEvent (sent when a notification is configured)",
     ],

@@ -1,41 +1,17 @@
 import { createHash } from "node:crypto";
 import type { Evidence } from "../integrity/compare.ts";
-import { compact } from "../objects.ts";
+import { compact, isJsonObject, type ObjectIdentity } from "../objects.ts";
 import type { ChecksumAlgorithm, ObjectState } from "../s3/object-state.ts";
+import { boundedText } from "../text.ts";
+import { isReportedVerdict, type ReportedVerdict, type Severity, severityOf } from "../verdicts.ts";
 
 /**
- * The message the checksum-validator sends to the failure queue and the failure-notifier
- * reads. Versioned: a consumer must check `schema` and `schemaVersion` before trusting fields.
+ * The failure report: the message the checksum-validator sends to the failure queue and the
+ * failure-notifier reads. Versioned: a consumer must check `schema` and `schemaVersion` before
+ * trusting fields. Verdicts and severities come from the verdict table (shared/verdicts.ts).
  */
 export const FAILURE_REPORT_SCHEMA = "backup-validator.failure-report";
 export const FAILURE_REPORT_VERSION = 1;
-
-export const REPORTED_VERDICTS = [
-  "MISMATCH",
-  "REPLICA_MISSING",
-  "REPLICATION_FAILED",
-  "REPLICATION_OVERDUE",
-  "UNVERIFIABLE",
-  "UNMAPPED_BUCKET",
-  "MALFORMED_EVENT",
-] as const;
-export type ReportedVerdict = (typeof REPORTED_VERDICTS)[number];
-
-export type Severity = "critical" | "high" | "warning";
-
-const SEVERITY: Record<ReportedVerdict, Severity> = {
-  MISMATCH: "critical",
-  REPLICA_MISSING: "critical",
-  REPLICATION_FAILED: "critical",
-  REPLICATION_OVERDUE: "high",
-  UNVERIFIABLE: "warning",
-  UNMAPPED_BUCKET: "warning",
-  MALFORMED_EVENT: "warning",
-};
-
-export function severityOf(verdict: ReportedVerdict): Severity {
-  return SEVERITY[verdict];
-}
 
 /** What one side (primary or replica) looked like when we checked. */
 export interface ObjectSide {
@@ -66,10 +42,7 @@ export interface FailureReport {
   /** Data category of the bucket pair (documents, media, ...), when the bucket is mapped. */
   readonly category?: string;
   /** The object the event was about; absent for MALFORMED_EVENT. */
-  readonly object?: {
-    readonly bucket: string;
-    readonly key: string;
-    readonly versionId?: string;
+  readonly object?: ObjectIdentity & {
     readonly replicaBucket?: string;
     readonly primaryRegion?: string;
     readonly replicaRegion?: string;
@@ -118,7 +91,8 @@ export function buildFailureReport(input: FailureReportInput): FailureReport {
     severity: severityOf(input.verdict),
     ...input,
     originalEvent: input.originalEvent === undefined ? undefined : boundedJson(input.originalEvent),
-    rawBody: input.rawBody === undefined ? undefined : boundedText(input.rawBody),
+    rawBody:
+      input.rawBody === undefined ? undefined : boundedText(input.rawBody, MAX_EMBEDDED_BYTES),
   });
 }
 
@@ -138,20 +112,6 @@ function boundedJson(value: unknown): unknown {
     originalBytes: Buffer.byteLength(text),
     preview: boundedText(text, 4096),
   };
-}
-
-/** Cuts text to at most `maxBytes` UTF-8 bytes on a character boundary, marking the cut. */
-export function boundedText(text: string, maxBytes = MAX_EMBEDDED_BYTES): string {
-  const bytes = Buffer.from(text);
-  if (bytes.length <= maxBytes) return text;
-  const marker = `… [truncated, ${bytes.length} bytes in all]`;
-  const keep = Math.max(0, maxBytes - Buffer.byteLength(marker));
-  // Decoding a cut buffer may end in a replacement character; drop it.
-  const head = bytes
-    .subarray(0, keep)
-    .toString("utf8")
-    .replace(/\uFFFD$/, "");
-  return `${head}${marker}`;
 }
 
 export function objectSide(
@@ -183,12 +143,12 @@ export function parseFailureReport(body: string): FailureReport | undefined {
   } catch {
     return undefined;
   }
-  if (parsed === null || typeof parsed !== "object") return undefined;
+  if (!isJsonObject(parsed)) return undefined;
   const report = parsed as Partial<FailureReport>;
   if (
     report.schema !== FAILURE_REPORT_SCHEMA ||
     report.schemaVersion !== FAILURE_REPORT_VERSION ||
-    !REPORTED_VERDICTS.includes(report.verdict as ReportedVerdict) ||
+    !isReportedVerdict(report.verdict) ||
     typeof report.summary !== "string" ||
     typeof report.detectedAt !== "string"
   ) {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseBucketPairs } from "../../../shared/config/bucket-pairs.ts";
-import { requireArn } from "../../../shared/config/env.ts";
+import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
+import {
+  loadNotifierConfig,
+  loadValidatorConfig,
+  notifierEnvironment,
+  validatorEnvironment,
+} from "../../../shared/contracts/environment.ts";
 import { ConfigurationError } from "../../../shared/errors.ts";
-import { loadValidatorConfig } from "../../../shared/validator/config.ts";
 
 const validEnvironment = {
   BUCKET_PAIRS: JSON.stringify({
@@ -89,13 +93,77 @@ describe("loadValidatorConfig", () => {
   });
 });
 
-describe("requireArn", () => {
-  it("accepts an ARN of the named service only", () => {
-    const env = {
-      TOPIC: "arn:aws:sns:us-east-1:111122223333:alerts",
-      QUEUE: "arn:aws:sqs:us-east-1:1:q",
-    };
-    expect(requireArn(env, "TOPIC", "sns")).toBe(env.TOPIC);
-    expect(() => requireArn(env, "QUEUE", "sns")).toThrow("QUEUE: must be an sns ARN");
+describe("loadNotifierConfig", () => {
+  const valid = { ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:alerts", STAGE: "prod" };
+
+  it("reads the topic and the stage", () => {
+    expect(loadNotifierConfig(valid)).toEqual({
+      alertTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
+      stage: "prod",
+    });
+  });
+
+  it.each([
+    [{ ALERT_TOPIC_ARN: undefined }, "ALERT_TOPIC_ARN: is required"],
+    [
+      { ALERT_TOPIC_ARN: "arn:aws:sqs:us-east-1:111122223333:alerts" },
+      "ALERT_TOPIC_ARN: must be an SNS topic ARN",
+    ],
+    [{ STAGE: undefined }, "STAGE: is required"],
+    // The same rule as the stacks': stages become part of bucket names.
+    [
+      { STAGE: "Prod" },
+      'STAGE: must be 1-64 lowercase letters, digits and hyphens, not starting with a hyphen (got "Prod")',
+    ],
+  ])("rejects %o naming the variable and the value", (change, message) => {
+    expect(() => loadNotifierConfig({ ...valid, ...change })).toThrow(message);
+  });
+});
+
+describe("the environment builders", () => {
+  it("write exactly the variables the loaders read", () => {
+    // Prepare
+    const validator = validatorEnvironment({
+      bucketPairs: validEnvironment.BUCKET_PAIRS,
+      replicaRegion: "eu-west-1",
+      failureQueueUrl: validEnvironment.FAILURE_QUEUE_URL,
+      validationQueueUrl: validEnvironment.VALIDATION_QUEUE_URL,
+      replicationDeadlineSeconds: "60",
+      retryBaseDelaySeconds: "2",
+      stage: "dev",
+    });
+    const notifier = notifierEnvironment({
+      alertTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
+      stage: "dev",
+    });
+
+    // Act
+    const validatorConfig = loadValidatorConfig(validator);
+    const notifierConfig = loadNotifierConfig(notifier);
+
+    // Assess
+    expect(validatorConfig).toMatchObject({
+      replicaRegion: "eu-west-1",
+      replicationDeadlineSeconds: 60,
+      retryBaseDelaySeconds: 2,
+      stage: "dev",
+    });
+    expect(validatorConfig.bucketPairs.size).toBe(2);
+    expect(notifierConfig.stage).toBe("dev");
+  });
+
+  it("leave out optional variables that are not given", () => {
+    const environment = validatorEnvironment({
+      bucketPairs: "{}",
+      replicaRegion: "r",
+      failureQueueUrl: "f",
+      validationQueueUrl: "v",
+    });
+    expect(Object.keys(environment).sort()).toEqual([
+      "BUCKET_PAIRS",
+      "FAILURE_QUEUE_URL",
+      "REPLICA_REGION",
+      "VALIDATION_QUEUE_URL",
+    ]);
   });
 });

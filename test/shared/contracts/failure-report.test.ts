@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
-  boundedText,
   buildFailureReport,
   type FailureReportInput,
   MAX_EMBEDDED_BYTES,
   objectSide,
   parseFailureReport,
   reportMessageAttributes,
-} from "../../../shared/reports/failure-report.ts";
+} from "../../../shared/contracts/failure-report.ts";
 
 const input: FailureReportInput = {
   verdict: "MISMATCH",
@@ -83,20 +82,6 @@ describe("buildFailureReport", () => {
     });
     expect(Buffer.byteLength(report.rawBody ?? "")).toBeLessThanOrEqual(MAX_EMBEDDED_BYTES);
     expect(report.rawBody).toMatch(/… \[truncated, 200000 bytes in all\]$/);
-  });
-});
-
-describe("boundedText", () => {
-  it("keeps short text as it is", () => {
-    expect(boundedText("short", 100)).toBe("short");
-  });
-
-  it("cuts on a character boundary, never inside a multi-byte character", () => {
-    const text = "€".repeat(100); // 3 bytes each
-    const cut = boundedText(text, 100);
-    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(100);
-    expect(cut).not.toContain("\uFFFD");
-    expect(cut).toMatch(/^€+… \[truncated, 300 bytes in all\]$/);
   });
 });
 

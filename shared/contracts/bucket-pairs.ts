@@ -1,5 +1,10 @@
+/**
+ * BUCKET_PAIRS: which bucket holds the replica of each primary, and its data category. Written
+ * by the stacks (the validator's environment and the BucketPairs stack output) and the local
+ * stack with `formatBucketPairs`, read back with `parseBucketPairs`.
+ */
 import { ConfigurationError } from "../errors.ts";
-import { type Environment, requireString } from "./env.ts";
+import { isBucketName } from "./names.ts";
 
 /** One primary bucket and the bucket CRR replicates it to. */
 export interface BucketPair {
@@ -10,9 +15,6 @@ export interface BucketPair {
 }
 
 export type BucketPairs = ReadonlyMap<string, BucketPair>;
-
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /**
  * BUCKET_PAIRS is a JSON object keyed by primary bucket name. Each value is the replica bucket
@@ -32,7 +34,7 @@ export function parseBucketPairs(raw: string, variable = "BUCKET_PAIRS"): Bucket
   for (const [primaryBucket, value] of Object.entries(parsed)) {
     const { replicaBucket, category } = readPairValue(variable, primaryBucket, value, raw);
     for (const name of [primaryBucket, replicaBucket]) {
-      if (!BUCKET_NAME.test(name)) {
+      if (!isBucketName(name)) {
         throw new ConfigurationError(variable, `"${name}" is not a valid S3 bucket name`, raw);
       }
     }
@@ -68,6 +70,14 @@ function readPairValue(
   );
 }
 
-export function readBucketPairs(env: Environment, variable = "BUCKET_PAIRS"): BucketPairs {
-  return parseBucketPairs(requireString(env, variable), variable);
+/** The BUCKET_PAIRS JSON for these pairs (the long form, with categories). */
+export function formatBucketPairs(pairs: readonly BucketPair[]): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      pairs.map((pair) => [
+        pair.primaryBucket,
+        { replica: pair.replicaBucket, category: pair.category },
+      ]),
+    ),
+  );
 }

@@ -1,20 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { verifyCommand } from "../../../shared/notifier/commands.ts";
-import {
-  parseArn,
-  s3ObjectConsoleUrl,
-  sqsQueueConsoleUrl,
-} from "../../../shared/notifier/links.ts";
 import {
   alertSubject,
-  displayMultiline,
-  displayText,
-  formatSize,
   MAX_SUBJECT_LENGTH,
-  shellQuote,
-  shortenMiddle,
   toSubjectText,
-} from "../../../shared/notifier/text.ts";
+} from "../../../shared/notifier/subject.ts";
 
 /** What SNS accepts as a Subject: under 100 printable ASCII characters, no line breaks. */
 function expectValidSubject(subject: string): void {
@@ -116,64 +105,8 @@ describe("alertSubject", () => {
   });
 });
 
-describe("subject and body helpers", () => {
+describe("toSubjectText", () => {
   it("toSubjectText collapses whitespace runs and trims", () => {
     expect(toSubjectText("  a \n\n b  ")).toBe("a b");
-  });
-
-  it("shortenMiddle counts characters, not UTF-16 units, and handles tiny limits", () => {
-    expect(shortenMiddle("😀😀😀😀😀😀😀😀😀😀", 7)).toBe("😀😀...😀😀");
-    expect(shortenMiddle("abcdef", 2)).toBe("ab");
-    expect(shortenMiddle("abc", 3)).toBe("abc");
-  });
-
-  it("displayText escapes control characters so a key cannot break the layout", () => {
-    expect(displayText("a\nb\u0007c")).toBe("a\\u000ab\\u0007c");
-    expect(displayMultiline("line 1\r\nline\t2\u0000")).toBe("line 1\nline\t2\\u0000");
-  });
-
-  it("shellQuote leaves safe words alone, single-quotes spaces and quotes, ANSI-C-quotes control characters", () => {
-    expect(shellQuote("s3://bucket/reports/q3.pdf")).toBe("s3://bucket/reports/q3.pdf");
-    expect(shellQuote("s3://bucket/it's here.pdf")).toBe(`'s3://bucket/it'\\''s here.pdf'`);
-    expect(shellQuote("a\nb\\c'd\te\rf\u0001")).toBe("$'a\\nb\\\\c\\'d\\te\\rf\\x01'");
-  });
-
-  it("verifyCommand quotes the URI and the version id", () => {
-    expect(
-      verifyCommand("prod", { bucket: "b-primary", key: "my $file.txt", versionId: "v 1" }),
-    ).toBe("npm run verify -- 's3://b-primary/my $file.txt' --version-id 'v 1' --stage prod");
-  });
-
-  it("formatSize gives exact bytes and a readable unit", () => {
-    expect(formatSize(undefined)).toBe("unknown");
-    expect(formatSize(512)).toBe("512 bytes");
-    expect(formatSize(62_914_560)).toBe("62,914,560 bytes (60.0 MiB)");
-    expect(formatSize(5 * 1024 ** 4)).toBe("5,497,558,138,880 bytes (5.0 TiB)");
-  });
-});
-
-describe("console links", () => {
-  it("links an object with its key, version and region encoded", () => {
-    expect(s3ObjectConsoleUrl("b", "dir/a b+c.txt", "us-west-2", "v+1")).toBe(
-      "https://us-west-2.console.aws.amazon.com/s3/object/b?region=us-west-2&bucketType=general&prefix=dir%2Fa%20b%2Bc.txt&versionId=v%2B1",
-    );
-  });
-
-  it("uses each partition's console", () => {
-    expect(s3ObjectConsoleUrl("b", "k", "cn-north-1")).toBe(
-      "https://console.amazonaws.cn/s3/object/b?region=cn-north-1&bucketType=general&prefix=k",
-    );
-    expect(sqsQueueConsoleUrl("arn:aws-us-gov:sqs:us-gov-west-1:111122223333:q")).toBe(
-      "https://console.amazonaws-us-gov.com/sqs/v3/home?region=us-gov-west-1#/queues/https%3A%2F%2Fsqs.us-gov-west-1.amazonaws.com%2F111122223333%2Fq",
-    );
-    expect(sqsQueueConsoleUrl("arn:aws-cn:sqs:cn-north-1:111122223333:q")).toContain(
-      "https%3A%2F%2Fsqs.cn-north-1.amazonaws.com.cn%2F111122223333%2Fq",
-    );
-  });
-
-  it("gives no queue link for a missing or non-SQS ARN", () => {
-    expect(sqsQueueConsoleUrl(undefined)).toBeUndefined();
-    expect(sqsQueueConsoleUrl("arn:aws:sns:us-east-1:111122223333:topic")).toBeUndefined();
-    expect(parseArn("not-an-arn")).toBeUndefined();
   });
 });

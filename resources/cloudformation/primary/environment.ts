@@ -1,0 +1,43 @@
+/**
+ * Environment of each function (serverless.yml `environment:`), built with the contract the
+ * functions parse at cold start (shared/contracts/environment.ts).
+ */
+import {
+  notifierEnvironment,
+  validatorEnvironment,
+} from "../../../shared/contracts/environment.ts";
+import { type FunctionKey, settings } from "../../settings.ts";
+import { namesFor, type StackInputs } from "../inputs.ts";
+import { ref } from "../intrinsics.ts";
+import { LOGICAL_IDS } from "./logical-ids.ts";
+import { bucketPairsValue } from "./outputs.ts";
+
+export function functionEnvironment(inputs: StackInputs, fn: FunctionKey) {
+  const common = {
+    POWERTOOLS_SERVICE_NAME: fn,
+    POWERTOOLS_METRICS_NAMESPACE: settings.powertools.metricsNamespace,
+    POWERTOOLS_LOG_LEVEL: settings.powertools.logLevel,
+    // The bundles ship source maps; this makes stack traces point at the TypeScript.
+    NODE_OPTIONS: "--enable-source-maps",
+  };
+  if (fn === "failure-notifier") {
+    return {
+      ...common,
+      ...notifierEnvironment<unknown>({
+        alertTopicArn: ref(LOGICAL_IDS.topic),
+        stage: inputs.stage,
+      }),
+    };
+  }
+  return {
+    ...common,
+    ...validatorEnvironment<unknown>({
+      stage: inputs.stage,
+      bucketPairs: bucketPairsValue(namesFor(inputs)),
+      replicaRegion: inputs.replicaRegion,
+      validationQueueUrl: ref(LOGICAL_IDS.validationQueue),
+      failureQueueUrl: ref(LOGICAL_IDS.failureQueue),
+      replicationDeadlineSeconds: String(settings.replicationDeadlineSeconds),
+    }),
+  };
+}

@@ -1,0 +1,119 @@
+/** The KMS keys of the queues, the alert topic and the function log groups. */
+import type { FunctionKey, ResourceNames } from "../../settings.ts";
+import type { StackInputs } from "../inputs.ts";
+import {
+  getAtt,
+  lambdaLogGroupName,
+  type PolicyStatement,
+  type Resource,
+  type Resources,
+  ref,
+  sub,
+} from "../intrinsics.ts";
+import { deployScopeTags, keyPolicy } from "../storage.ts";
+import { LOGICAL_IDS } from "./logical-ids.ts";
+
+export function keyResources(inputs: StackInputs, names: ResourceNames): Resources {
+  const role = (fn: FunctionKey) => getAtt(LOGICAL_IDS.roles[fn], "Arn");
+  const via = (service: string) => ({
+    StringEquals: { "kms:ViaService": sub(`${service}.\${AWS::Region}.amazonaws.com`) },
+  });
+  const key = (logicalId: string, description: string, statements: PolicyStatement[]) => ({
+    [logicalId]: {
+      Type: "AWS::KMS::Key",
+      Properties: {
+        Description: `backup-validator ${inputs.stage}: ${description}`,
+        EnableKeyRotation: true,
+        PendingWindowInDays: 30,
+        KeyPolicy: keyPolicy(statements),
+        Tags: deployScopeTags(inputs),
+      },
+    } satisfies Resource,
+    [`${logicalId}Alias`]: {
+      Type: "AWS::KMS::Alias",
+      Properties: {
+        AliasName: `alias/${names.primaryStack}-${logicalId.replace(/Key$/, "").toLowerCase()}`,
+        TargetKeyId: ref(logicalId),
+      },
+    } satisfies Resource,
+  });
+  const logGroupArns = Object.values(names.functions).map((functionName) =>
+    sub(
+      `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${lambdaLogGroupName(functionName)}`,
+    ),
+  );
+  return {
+    ...key(LOGICAL_IDS.queueKey, "the four SQS queues", [
+      {
+        // EventBridge encrypts what it sends to the validation queue and its DLQ; SQS calls
+        // KMS on its behalf. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html
+        // Only for this account's rules (confused deputy). Not aws:SourceArn = the rule: the
+        // rule targets the queue, which names this key, so the key cannot name the rule (a cycle).
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+        Sid: "EventBridgeSendsToEncryptedQueues",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } },
+      },
+      {
+        Sid: "ChecksumValidatorReceivesAndSends",
+        Effect: "Allow",
+        Principal: { AWS: role("checksum-validator") },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: via("sqs"),
+      },
+      {
+        Sid: "FailureNotifierReceives",
+        Effect: "Allow",
+        Principal: { AWS: role("failure-notifier") },
+        Action: ["kms:Decrypt"],
+        Resource: "*",
+        Condition: via("sqs"),
+      },
+    ]),
+    ...key(LOGICAL_IDS.topicKey, "the alert topic", [
+      {
+        // Publishing to an SSE-KMS topic: kms:GenerateDataKey* and kms:Decrypt.
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+        Sid: "FailureNotifierPublishes",
+        Effect: "Allow",
+        Principal: { AWS: role("failure-notifier") },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+        Condition: via("sns"),
+      },
+      {
+        // Alarm actions publish to an encrypted topic only through a customer-managed key
+        // that allows CloudWatch. https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+        Sid: "CloudWatchAlarmsPublish",
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } },
+      },
+    ]),
+    ...key(LOGICAL_IDS.logsKey, "the function log groups", [
+      {
+        // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+        Sid: "CloudWatchLogsEncryptsFunctionLogs",
+        Effect: "Allow",
+        Principal: { Service: sub(`logs.\${AWS::Region}.amazonaws.com`) },
+        Action: [
+          "kms:Encrypt",
+          "kms:Decrypt",
+          "kms:ReEncryptFrom",
+          "kms:ReEncryptTo",
+          "kms:GenerateDataKey",
+          "kms:GenerateDataKeyWithoutPlaintext",
+          "kms:DescribeKey",
+        ],
+        Resource: "*",
+        Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroupArns } },
+      },
+    ]),
+  };
+}

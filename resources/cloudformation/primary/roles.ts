@@ -1,0 +1,141 @@
+/**
+ * Function roles: one each, nothing shared. KMS use is granted in the key policies (which name
+ * these roles), so the roles reference queues and the topic by ARN built from their names.
+ */
+import type { FunctionKey, ResourceNames } from "../../settings.ts";
+import type { StackInputs } from "../inputs.ts";
+import {
+  getAtt,
+  lambdaLogGroupName,
+  logGroupArn,
+  type PolicyStatement,
+  policyDocument,
+  type Resource,
+  type Resources,
+  s3BucketArn,
+  s3ObjectsArn,
+  snsTopicArn,
+  sqsQueueArn,
+} from "../intrinsics.ts";
+import { DATA_KEY } from "../storage.ts";
+import { LOGICAL_IDS } from "./logical-ids.ts";
+import type { ReplicaFacts } from "./replica-facts.ts";
+
+export function functionRoles(
+  inputs: StackInputs,
+  names: ResourceNames,
+  replica: ReplicaFacts,
+): Resources {
+  const primaries = names.buckets.map((pair) => pair.primaryBucket);
+  const replicas = names.buckets.map((pair) => pair.replicaBucket);
+  const validationQueue = sqsQueueArn(names.validationQueue);
+  const failureQueue = sqsQueueArn(names.failureQueue);
+  // HeadObject with ChecksumMode ENABLED on an SSE-KMS object returns the checksum only if the
+  // caller may kms:Decrypt with the object's key ("If you enable checksum mode and the object is
+  // ... encrypted with an AWS KMS key, you must have permission to use the kms:Decrypt action").
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  const decryptThroughS3 = (sid: string, keyArn: unknown, region: string): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["kms:Decrypt"],
+    Resource: keyArn,
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+  });
+  const checksumsOfKmsObjects =
+    inputs.bucketEncryption === "SSE-KMS"
+      ? [
+          decryptThroughS3(
+            "ReadChecksumsOfKmsPrimaryObjects",
+            getAtt(DATA_KEY, "Arn"),
+            inputs.primaryRegion,
+          ),
+          decryptThroughS3(
+            "ReadChecksumsOfKmsReplicaObjects",
+            replica.dataKeyArn,
+            inputs.replicaRegion,
+          ),
+        ]
+      : [];
+  return {
+    [LOGICAL_IDS.roles["checksum-validator"]]: lambdaRole(names, "checksum-validator", [
+      {
+        // HeadObject needs s3:GetObject (s3:GetObjectVersion for a version id); s3:ListBucket
+        // turns a missing key into 404 instead of 403.
+        Sid: "HeadPrimaryAndReplicaObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: [...primaries, ...replicas].map(s3ObjectsArn),
+      },
+      {
+        Sid: "ListPairedBuckets",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: [...primaries, ...replicas].map(s3BucketArn),
+      },
+      ...checksumsOfKmsObjects,
+      {
+        Sid: "ConsumeValidationQueue",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        Resource: validationQueue,
+      },
+      {
+        Sid: "RequeuePendingChecksAndReportFailures",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: [validationQueue, failureQueue],
+      },
+    ]),
+    [LOGICAL_IDS.roles["failure-notifier"]]: lambdaRole(names, "failure-notifier", [
+      {
+        Sid: "ConsumeFailureQueue",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        Resource: failureQueue,
+      },
+      {
+        Sid: "PublishAlerts",
+        Effect: "Allow",
+        Action: ["sns:Publish"],
+        Resource: snsTopicArn(names.alertTopic),
+      },
+    ]),
+  };
+}
+
+function lambdaRole(
+  names: ResourceNames,
+  fn: FunctionKey,
+  statements: PolicyStatement[],
+): Resource {
+  return {
+    Type: "AWS::IAM::Role",
+    Properties: {
+      Description: `${names.functions[fn]} (Lambda)`,
+      AssumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: fn,
+          PolicyDocument: policyDocument([
+            {
+              Sid: "WriteOwnLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: logGroupArn(lambdaLogGroupName(names.functions[fn])),
+            },
+            ...statements,
+          ]),
+        },
+      ],
+    },
+  };
+}

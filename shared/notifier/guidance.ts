@@ -1,0 +1,138 @@
+/**
+ * The wording of every alert verdict: what it means for the backup, and the numbered steps to
+ * take, with the exact on-call commands. Keyed by the verdict table's alert verdicts
+ * (shared/verdicts.ts), so a new verdict does not compile until it has its words here.
+ */
+import type { AlertVerdict } from "../verdicts.ts";
+import { dlqInspectCommand, redriveCommand } from "./commands.ts";
+
+const S3_BATCH_REPLICATION =
+  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html";
+const REPLICATION_TROUBLESHOOTING =
+  "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-troubleshoot.html";
+
+export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
+  MISMATCH:
+    "The replica is NOT identical to its original: the size, or a checksum or ETag of the same kind on both sides, differs. Until this is fixed the backup of this version cannot be trusted.",
+  REPLICA_MISSING:
+    "S3 says this version was replicated (replication status COMPLETED), but the replica does not exist in the replica bucket: it was deleted or expired there. There is no backup of this version.",
+  REPLICATION_FAILED:
+    "S3 could not replicate this version (replication status FAILED). S3 does not retry failed replications by itself: there is no backup of this version until someone acts.",
+  REPLICATION_OVERDUE:
+    "The replica has not arrived within the replication deadline. Replication is slow or stuck; this version has no verified backup yet.",
+  UNVERIFIABLE:
+    "Both copies exist and have the same size, but they share no checksum or ETag that can be compared, so equality could not be proven. This is NOT evidence of corruption; it is a gap in the evidence.",
+  UNMAPPED_BUCKET:
+    "An upload event arrived for a bucket that is not in the validator's BUCKET_PAIRS, so nothing was checked: the validator does not know which bucket holds its replica.",
+  MALFORMED_EVENT:
+    "A message on the validation queue was not an S3 event the validator understands, so nothing was checked. Its body is shown at the end.",
+  REDRIVEN_EVENT:
+    "An S3 upload event reached the notifier without being validated: it was moved from the validation dead-letter queue to the failure queue by hand (npm run redrive -- --to failure), usually after the validator failed on it 3 times (throttling, access denied, a bug). The object has NOT been checked.",
+  UNRECOGNISED_MESSAGE:
+    "A message on the failure queue is neither a failure report nor an S3 event, so the notifier cannot tell which object it concerns. It is shown at the end as received (truncated if large). Nothing has been validated.",
+};
+
+const VERIFY_PLACEHOLDER = "<the verify command listed under each object above>";
+
+/** Numbered steps; `verify` holds the exact commands, or is undefined in a digest (listed per object). */
+export function nextSteps(
+  verdict: AlertVerdict,
+  stage: string,
+  verify: readonly string[] | undefined,
+): string[] {
+  // Step lines get a two-space margin; continuation lines of a step carry it themselves.
+  const check = (verify ?? [VERIFY_PLACEHOLDER]).join("\n      ");
+  const genericVerify = `npm run verify -- s3://<primary-bucket>/<key> --stage ${stage}`;
+  const waiting = [
+    "See what else is waiting: events the validator could not process, and reports whose alert could not be sent:",
+    `    ${dlqInspectCommand(stage, "validation")}`,
+    `    ${dlqInspectCommand(stage, "failure")}`,
+  ];
+  const steps: Record<AlertVerdict, string[][]> = {
+    MISMATCH: [
+      ["Re-check now (read-only; exit code 0 only if the replica matches):", `    ${check}`],
+      [
+        "If it still differs, compare both sides in the console (links below) and find what wrote to the replica bucket (CloudTrail data events): only replication should write there.",
+      ],
+      [
+        `Replace the bad replica by replicating this version again with S3 Batch Replication (${S3_BATCH_REPLICATION}), then re-check.`,
+      ],
+      waiting,
+    ],
+    REPLICA_MISSING: [
+      ["Re-check now:", `    ${check}`],
+      [
+        "Find what removed the replica: the replica bucket's lifecycle rules, and CloudTrail (DeleteObject on the replica bucket).",
+      ],
+      [`Replicate it again with S3 Batch Replication (${S3_BATCH_REPLICATION}), then re-check.`],
+      waiting,
+    ],
+    REPLICATION_FAILED: [
+      [
+        `Fix the cause first, usually permissions: the replication role needs s3:GetObjectVersionForReplication on the source and s3:ReplicateObject on the replica bucket; with SSE-KMS both key policies must allow it (${REPLICATION_TROUBLESHOOTING}).`,
+      ],
+      [
+        `Replicate the failed version again with S3 Batch Replication, which can select objects whose replication status is FAILED (${S3_BATCH_REPLICATION}).`,
+      ],
+      ["Then re-check:", `    ${check}`],
+      waiting,
+    ],
+    REPLICATION_OVERDUE: [
+      [
+        "Look at the pair's replication metrics in CloudWatch (namespace AWS/S3: ReplicationLatency, OperationsPendingReplication, OperationsFailedReplication) and at the AWS Health Dashboard for both regions.",
+      ],
+      ["Re-check; once the replica has arrived this says MATCH:", `    ${check}`],
+      ["If the source's replication status turns FAILED, treat it as REPLICATION_FAILED."],
+      waiting,
+    ],
+    UNVERIFIABLE: [
+      ["Re-check now:", `    ${check}`],
+      [
+        "To prove this version equal now, download both copies and compare their SHA-256 hashes (sha256sum).",
+      ],
+      [
+        "To make future uploads verifiable, upload with an additional checksum (e.g. aws s3 cp FILE s3://BUCKET/KEY --checksum-algorithm SHA256); replication keeps it.",
+      ],
+      waiting,
+    ],
+    UNMAPPED_BUCKET: [
+      [
+        "If this bucket should be validated, add it and its replica to the stack's bucket pairs and deploy:",
+        `    npm run deploy -- --stage ${stage}`,
+      ],
+      [
+        "Otherwise stop its events from reaching the validation queue (the EventBridge rule's bucket list).",
+      ],
+      ["Once it is mapped, check the object:", `    ${check}`],
+      waiting,
+    ],
+    MALFORMED_EVENT: [
+      [
+        "Read the body at the end: if it is a real S3 event in a shape the validator does not know, keep it for a bug report; otherwise find who sends such messages to the validation queue.",
+      ],
+      ["If it names an object, check that object:", `    ${genericVerify}`],
+      waiting,
+    ],
+    REDRIVEN_EVENT: [
+      ["Check the object now:", `    ${check}`],
+      [
+        "Find why the validator failed on it: the checksum-validator function's logs (search for the key).",
+      ],
+      [
+        "Other events may still wait in the validation DLQ; after fixing the cause, send them back for validation:",
+        `    ${dlqInspectCommand(stage, "validation")}`,
+        `    ${redriveCommand(stage, "validation", "source")}`,
+      ],
+    ],
+    UNRECOGNISED_MESSAGE: [
+      [
+        "Read the body at the end and find who sends such messages to the failure queue (or which redrive moved them there).",
+      ],
+      ["If it names an object, check that object:", `    ${genericVerify}`],
+      waiting,
+    ],
+  };
+  return steps[verdict].flatMap((lines, index) =>
+    lines.map((line, lineIndex) => (lineIndex === 0 ? `  ${index + 1}. ${line}` : `  ${line}`)),
+  );
+}

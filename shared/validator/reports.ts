@@ -1,0 +1,136 @@
+/**
+ * Failure reports for what the validator finds, as pure functions of what it knows: the SQS
+ * message, the parsed event, the bucket pair and the verdict. Sending them is process-message's
+ * business; what goes in them is decided here.
+ */
+import type { BucketPair } from "../contracts/bucket-pairs.ts";
+import {
+  buildFailureReport,
+  type FailureReport,
+  type FailureReportInput,
+  objectSide,
+} from "../contracts/failure-report.ts";
+import type { ObjectRef, ParsedMessage } from "../events/parse-message.ts";
+import { compact } from "../objects.ts";
+import type { ReportedVerdict } from "../verdicts.ts";
+import type { ValidationResult } from "./validate-object.ts";
+
+/** An SQS message as the validator sees it. */
+export interface IncomingMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** ApproximateReceiveCount of this delivery. */
+  readonly receiveCount?: number;
+  readonly eventSourceArn?: string;
+}
+
+export type ObjectsMessage = Extract<ParsedMessage, { kind: "objects" }>;
+
+/** Where the validator runs and what time it is: the facts every report carries. */
+export interface ReportContext {
+  readonly primaryRegion?: string;
+  readonly replicaRegion: string;
+  readonly detectedAt: string;
+}
+
+/** The report of a reported verdict on one object (MISMATCH, REPLICA_MISSING, ...). */
+export function objectReport(
+  context: ReportContext,
+  message: IncomingMessage,
+  parsed: ObjectsMessage,
+  object: ObjectRef,
+  pair: BucketPair,
+  result: ValidationResult & { readonly verdict: ReportedVerdict },
+): FailureReport {
+  return buildFailureReport({
+    ...reportBase(context, message, parsed, object, pair),
+    verdict: result.verdict,
+    summary: result.reason,
+    object: compact({
+      bucket: object.bucket,
+      key: result.key,
+      versionId: result.primary?.versionId ?? object.versionId,
+      replicaBucket: pair.replicaBucket,
+      primaryRegion: context.primaryRegion,
+      replicaRegion: context.replicaRegion,
+    }),
+    primary: objectSide(
+      { bucket: pair.primaryBucket, key: result.key, region: context.primaryRegion },
+      result.primary,
+    ),
+    replica: objectSide(
+      { bucket: pair.replicaBucket, key: result.key, region: context.replicaRegion },
+      result.replica,
+    ),
+    evidence: result.comparison && {
+      basis: result.comparison.basis,
+      compared: result.comparison.evidence,
+      notComparable: result.comparison.notComparable,
+    },
+    objectAgeSeconds: result.objectAgeSeconds,
+  });
+}
+
+/** An event for a bucket that BUCKET_PAIRS does not name. */
+export function unmappedBucketReport(
+  context: ReportContext,
+  message: IncomingMessage,
+  parsed: ObjectsMessage,
+  object: ObjectRef,
+  reason: string,
+): FailureReport {
+  return buildFailureReport({
+    ...reportBase(context, message, parsed, object, undefined),
+    verdict: "UNMAPPED_BUCKET",
+    summary: reason,
+    object: compact({
+      bucket: object.bucket,
+      key: object.key,
+      versionId: object.versionId,
+      primaryRegion: context.primaryRegion,
+    }),
+  });
+}
+
+/** A message that is not an S3 event the validator understands; its body goes with it. */
+export function malformedEventReport(
+  context: ReportContext,
+  message: IncomingMessage,
+  reason: string,
+): FailureReport {
+  return buildFailureReport({
+    verdict: "MALFORMED_EVENT",
+    summary: `a message on the validation queue could not be read: ${reason}`,
+    detectedAt: context.detectedAt,
+    attempts: 1,
+    source: compact({
+      messageId: message.messageId,
+      eventSourceArn: message.eventSourceArn,
+      receiveCount: message.receiveCount,
+    }),
+    rawBody: message.body,
+  });
+}
+
+function reportBase(
+  context: ReportContext,
+  message: IncomingMessage,
+  parsed: ObjectsMessage,
+  object: ObjectRef,
+  pair: BucketPair | undefined,
+): Omit<FailureReportInput, "verdict" | "summary"> {
+  return compact({
+    category: pair?.category,
+    eventTime: object.eventTime,
+    firstCheckedAt: parsed.firstCheckedAt,
+    detectedAt: context.detectedAt,
+    attempts: parsed.attempt,
+    source: compact({
+      messageId: message.messageId,
+      eventSourceArn: message.eventSourceArn,
+      eventId: parsed.eventId,
+      receiveCount: message.receiveCount,
+    }),
+    originalEvent: parsed.originalEvent,
+  });
+}
