@@ -5,7 +5,8 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { renderSummary, runScenario } from "./scenario.ts";
+import { runScenario } from "./scenario/run.ts";
+import { renderSummary } from "./scenario/summary.ts";
 import { DEFAULT_LOCAL_TIMINGS, LOCAL_STAGE, startLocalStack } from "./stack.ts";
 
 /** What `npm start` touches outside itself, so a test runs it in-process. */

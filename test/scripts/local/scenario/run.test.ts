@@ -6,11 +6,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  renderSummary,
-  runScenario,
-  type ScenarioResult,
-} from "../../../scripts/local/scenario.ts";
+import { runScenario, type ScenarioResult } from "../../../../scripts/local/scenario/run.ts";
+import { renderSummary } from "../../../../scripts/local/scenario/summary.ts";
 
 let directory: string;
 let result: ScenarioResult;
