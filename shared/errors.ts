@@ -27,6 +27,17 @@ export class ConfigurationError extends BackupValidatorError {
 /** Sending to a queue or topic failed; the record must fail so that SQS redelivers it. */
 export class DeliveryError extends BackupValidatorError {}
 
+/** Runs one send; a failure becomes a DeliveryError that names the destination and the cause. */
+export async function deliverTo<T>(destination: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw new DeliveryError(`sending to ${destination} failed: ${describeError(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /** Human-readable one-liner for any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { DeliveryError, describeError } from "../errors.ts";
+import { deliverTo } from "../errors.ts";
 import { toMessageAttributes } from "../queues/message-sender.ts";
 
 /** One alert, ready to send: what an email subscriber sees as subject and plain-text body. */
@@ -18,20 +18,16 @@ export interface AlertPublisher {
 export function snsAlertPublisher(client: SNSClient, topicArn: string): AlertPublisher {
   return {
     async publish(alert) {
-      try {
-        await client.send(
+      await deliverTo(topicArn, () =>
+        client.send(
           new PublishCommand({
             TopicArn: topicArn,
             Subject: alert.subject,
             Message: alert.body,
             MessageAttributes: toMessageAttributes(alert.attributes),
           }),
-        );
-      } catch (error) {
-        throw new DeliveryError(`publishing to ${topicArn} failed: ${describeError(error)}`, {
-          cause: error,
-        });
-      }
+        ),
+      );
     },
   };
 }

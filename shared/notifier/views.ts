@@ -277,19 +277,12 @@ function eventView(incident: Extract<Incident, { kind: "event" }>): IncidentView
           : []),
       ],
       links: queueLink("Failure queue (this alert's message)", delivery.queueArn),
-      appendix: [
-        section(
-          "REFERENCE",
-          fields([
-            ["This alert:", deliveryText(delivery)],
-            ...(incident.eventId ? [["Event ID:", incident.eventId]] : []),
-            ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
-          ]),
-        ),
-        section("MESSAGE BODY", [
-          boundedText(displayMultiline(prettyJson(incident.body)), payloadLimit),
-        ]),
-      ],
+      appendix: referenceAndBody(
+        delivery,
+        incident.eventId ? [["Event ID:", incident.eventId]] : [],
+        { title: "MESSAGE BODY", text: prettyJson(incident.body) },
+        payloadLimit,
+      ),
     }),
   };
 }
@@ -311,19 +304,12 @@ function unrecognisedView(incident: Extract<Incident, { kind: "unrecognised" }>)
     details: (payloadLimit) => ({
       facts: [section("WHY IT IS NOT UNDERSTOOD", [`  ${displayText(incident.reason)}`])],
       links: queueLink("Failure queue (this alert's message)", delivery.queueArn),
-      appendix: [
-        section(
-          "REFERENCE",
-          fields([
-            ["This alert:", deliveryText(delivery)],
-            ["Body size:", formatSize(Buffer.byteLength(incident.body))],
-            ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
-          ]),
-        ),
-        section("MESSAGE BODY (as received)", [
-          boundedText(displayMultiline(incident.body), payloadLimit),
-        ]),
-      ],
+      appendix: referenceAndBody(
+        delivery,
+        [["Body size:", formatSize(Buffer.byteLength(incident.body))]],
+        { title: "MESSAGE BODY (as received)", text: incident.body },
+        payloadLimit,
+      ),
     }),
   };
 }
@@ -337,6 +323,26 @@ function prettyJson(body: string): string {
   }
 }
 /** `s3://bucket/key`, safe to show. */
+/** REFERENCE (this alert's message, `rows`, when it was queued), then the body, cut to the limit. */
+function referenceAndBody(
+  delivery: Delivery,
+  rows: readonly (readonly string[])[],
+  body: { readonly title: string; readonly text: string },
+  payloadLimit: number,
+): string[] {
+  return [
+    section(
+      "REFERENCE",
+      fields([
+        ["This alert:", deliveryText(delivery)],
+        ...rows,
+        ...(delivery.sentAt ? [["Queued at:", delivery.sentAt]] : []),
+      ]),
+    ),
+    section(body.title, [boundedText(displayMultiline(body.text), payloadLimit)]),
+  ];
+}
+
 /** Label-value rows, indented as a section's body. */
 function fields(rows: readonly (readonly string[])[]): string[] {
   return table(rows, { indent: "  " });

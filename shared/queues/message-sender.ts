@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { DeliveryError, describeError } from "../errors.ts";
+import { deliverTo } from "../errors.ts";
 
 export interface OutgoingMessage {
   readonly body: string;
@@ -17,20 +17,16 @@ export interface MessageSender {
 export function sqsMessageSender(client: SQSClient, queueUrl: string): MessageSender {
   return {
     async send(message) {
-      try {
-        await client.send(
+      await deliverTo(queueUrl, () =>
+        client.send(
           new SendMessageCommand({
             QueueUrl: queueUrl,
             MessageBody: message.body,
             DelaySeconds: message.delaySeconds,
             MessageAttributes: toMessageAttributes(message.attributes),
           }),
-        );
-      } catch (error) {
-        throw new DeliveryError(`sending to ${queueUrl} failed: ${describeError(error)}`, {
-          cause: error,
-        });
-      }
+        ),
+      );
     },
   };
 }
