@@ -9,6 +9,20 @@ export interface ObjectIdentity {
   readonly versionId?: string;
 }
 
+/**
+ * One object-created occurrence, as the event described it; `key` exactly as the event carried
+ * it (possibly URL-encoded).
+ */
+export interface ObjectRef extends ObjectIdentity {
+  readonly size?: number;
+  readonly etag?: string;
+  readonly sequencer?: string;
+  /** When S3 emitted the event (ISO 8601). */
+  readonly eventTime?: string;
+  /** PutObject, CompleteMultipartUpload, ObjectCreated:Put, ... */
+  readonly reason?: string;
+}
+
 /** Drops undefined properties so that messages and logs stay free of `"x": undefined` noise. */
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -4,8 +4,7 @@
  * of a notification that named several. Versioned like the failure report; only the validator
  * writes it, and the validator, the notifier and the on-call scans read it.
  */
-import type { ObjectRef } from "../events/parse-message.ts";
-import { compact, isJsonObject } from "../objects.ts";
+import { compact, isJsonObject, type ObjectRef } from "../objects.ts";
 
 export const CHECK_MESSAGE_TYPE = "backup-validator.pending-check";
 export const CHECK_MESSAGE_VERSION = 1;

@@ -1,5 +1,7 @@
 import { isCheckMessage, parseCheckMessage } from "../contracts/check-message.ts";
-import { compact, isJsonObject, type ObjectIdentity } from "../objects.ts";
+import { compact, isJsonObject, type ObjectRef } from "../objects.ts";
+
+export type { ObjectRef } from "../objects.ts";
 
 /**
  * Turns an SQS message body into the objects it asks us to validate.
@@ -15,20 +17,6 @@ import { compact, isJsonObject, type ObjectIdentity } from "../objects.ts";
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
  */
-
-/**
- * One object-created occurrence, as the event described it; `key` exactly as the event carried
- * it (possibly URL-encoded).
- */
-export interface ObjectRef extends ObjectIdentity {
-  readonly size?: number;
-  readonly etag?: string;
-  readonly sequencer?: string;
-  /** When S3 emitted the event (ISO 8601). */
-  readonly eventTime?: string;
-  /** PutObject, CompleteMultipartUpload, ObjectCreated:Put, ... */
-  readonly reason?: string;
-}
 
 export type ParsedMessage =
   | {
