@@ -1,9 +1,15 @@
 import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { settings } from "../../../resources/settings.ts";
-import { replicationDeadline, verifyMain } from "../../../scripts/oncall/verify-command.ts";
+import {
+  asEventKey,
+  parseS3Uri,
+  replicationDeadline,
+  verifyMain,
+} from "../../../scripts/oncall/verify-command.ts";
 import { CHECK_MESSAGE_TYPE } from "../../../shared/contracts/check-message.ts";
 import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
+import { decodeEventKey } from "../../../shared/events/keys.ts";
 import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../../helpers/events.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
 import {
@@ -249,5 +255,20 @@ describe("npm run verify", () => {
 
     expect(exitCode).toBe(3);
     expect(stderr()).toContain("has no output ReplicaRegion");
+  });
+});
+
+describe("keys typed on the command line", () => {
+  it("encodes a typed key so that the validator's first try is exactly that key", () => {
+    for (const key of ["a+b c.txt", "100%/real.pdf", "ünïcødé/ß.txt", "plain/key"]) {
+      expect(decodeEventKey(asEventKey(key))).toBe(key);
+    }
+  });
+
+  it("parses s3:// URIs with slashes and spaces in the key", () => {
+    expect(parseS3Uri("s3://bucket-a/dir/sub dir/x.txt")).toEqual({
+      bucket: "bucket-a",
+      key: "dir/sub dir/x.txt",
+    });
   });
 });

@@ -1,23 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { describeMessage, matchesFilter } from "../../../scripts/oncall/queues.ts";
-import { asEventKey, parseS3Uri } from "../../../scripts/oncall/verify-command.ts";
-import { decodeEventKey } from "../../../shared/events/keys.ts";
 import { s3Notification } from "../../helpers/events.ts";
 
-describe("on-call formatting helpers", () => {
-  it("encodes a typed key so that the validator's first try is exactly that key", () => {
-    for (const key of ["a+b c.txt", "100%/real.pdf", "ünïcødé/ß.txt", "plain/key"]) {
-      expect(decodeEventKey(asEventKey(key))).toBe(key);
-    }
-  });
-
-  it("parses s3:// URIs with slashes and spaces in the key", () => {
-    expect(parseS3Uri("s3://bucket-a/dir/sub dir/x.txt")).toEqual({
-      bucket: "bucket-a",
-      key: "dir/sub dir/x.txt",
-    });
-  });
-
+describe("what a queued message is about", () => {
   it("matches --filter on bucket/key, key alone and URL-decoded keys", () => {
     const message = describeMessage(
       {
