@@ -44,6 +44,17 @@ export function boundedText(text: string, maxBytes: number): string {
   return `${head}${marker}`;
 }
 
+/**
+ * A JSON value as it is when it serialises to at most `maxBytes`, else a marker with its size
+ * and a preview, so that an embedded event never pushes a message past a queue's size limit.
+ */
+export function boundedJson(value: unknown, maxBytes: number): unknown {
+  const text = JSON.stringify(value) ?? "null";
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return value;
+  return { truncated: true, originalBytes: bytes, preview: boundedText(text, 4096) };
+}
+
 /** Keeps the first `maxLength` characters, marking a cut with "…". */
 export function truncate(text: string, maxLength: number): string {
   const characters = Array.from(text);

@@ -92,6 +92,13 @@ export const VERDICTS = {
     origin: "validator",
     meaning: "the source version no longer exists; nothing to compare",
   },
+  UNCHECKABLE: {
+    action: "report",
+    severity: "high",
+    logLevel: "error",
+    origin: "validator",
+    meaning: "the object cannot be checked: S3 refuses the request for good (400)",
+  },
   UNMAPPED_BUCKET: {
     action: "report",
     severity: "warning",

@@ -1,7 +1,15 @@
 import type { Context } from "aws-lambda";
 
-/** A Lambda context for invoking a handler outside Lambda (local stack, CLIs, tests). */
-export function lambdaContext(functionName: string, requestId = "local-request"): Context {
+/**
+ * A Lambda context for invoking a handler outside Lambda (local stack, CLIs, tests). Its clock
+ * runs as Lambda's does: `getRemainingTimeInMillis` counts down from the function's timeout.
+ */
+export function lambdaContext(
+  functionName: string,
+  requestId = "local-request",
+  timeoutMs = 60_000,
+): Context {
+  const endsAt = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
@@ -11,7 +19,7 @@ export function lambdaContext(functionName: string, requestId = "local-request")
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "local",
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, endsAt - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,

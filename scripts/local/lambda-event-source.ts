@@ -39,6 +39,8 @@ export interface EventSourceOptions {
   readonly handler: SqsHandler;
   readonly batchSize: number;
   readonly batchingWindowMs: number;
+  /** The function's timeout: its context counts down from it, as in Lambda. */
+  readonly timeoutMs: number;
   /** Called after each invocation, for progress output and accounting. */
   readonly onInvoke?: (result: InvocationResult) => void;
   readonly onError: (error: unknown, where: string) => void;
@@ -124,7 +126,11 @@ async function invoke(
   try {
     const response = await options.handler(
       { Records: records },
-      lambdaContext(options.functionName, `local-${options.functionName}-${invocation}`),
+      lambdaContext(
+        options.functionName,
+        `local-${options.functionName}-${invocation}`,
+        options.timeoutMs,
+      ),
     );
     const reported = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
     const known = new Set(records.map((record) => record.messageId));

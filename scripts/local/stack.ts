@@ -184,6 +184,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         functionName: names.functions[functionKey],
         handler,
         batchSize: settings.functions[functionKey].batchSize,
+        timeoutMs: settings.functions[functionKey].timeoutSeconds * 1000,
         batchingWindowMs: Math.min(
           timings.batchingWindowMs,
           settings.functions[functionKey].maximumBatchingWindowSeconds * 1000,

@@ -7,6 +7,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { describeError } from "../../shared/errors.ts";
 import { compact } from "../../shared/objects.ts";
+import { chunkForBatch } from "../../shared/queues/message-sender.ts";
 import {
   type DescribedMessage,
   describeMessage,
@@ -64,11 +65,6 @@ export interface ManualMoveResult extends ManualMoveProgress {
   readonly released: number;
   readonly releaseFailures: readonly string[];
 }
-
-// SendMessageBatch caps the whole request's payload; 256 KiB is the limit queues have had
-// longest (raised to 1 MiB in 2025), so batches stay within it whatever the queue's setting.
-// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
-const MAX_BATCH_BYTES = 256 * 1024;
 
 /**
  * Moves messages one batch at a time: receive (hidden for `holdSeconds`), send the chosen ones
@@ -131,7 +127,7 @@ export async function moveMessagesManually(
           toMove.push(message);
         }
       }
-      for (const chunk of chunkBySize(toMove)) {
+      for (const chunk of chunkForBatch(toMove, messageBytes)) {
         const outcome = await sendAndDelete(sqs, options, chunk);
         for (const message of outcome.deleted) scan.forget(message.MessageId ?? "");
         moved += outcome.deleted.length;
@@ -287,24 +283,6 @@ function copyAttribute(value: MessageAttributeValue): MessageAttributeValue {
     StringValue: value.StringValue,
     BinaryValue: value.BinaryValue,
   });
-}
-
-function chunkBySize(messages: readonly Message[]): Message[][] {
-  const chunks: Message[][] = [];
-  let current: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = messageBytes(message);
-    if (current.length > 0 && (bytes + size > MAX_BATCH_BYTES || current.length === MAX_BATCH)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 function messageBytes(message: Message): number {

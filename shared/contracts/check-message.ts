@@ -5,6 +5,8 @@
  * writes it, and the validator, the notifier and the on-call scans read it.
  */
 import { compact, isJsonObject, type ObjectRef } from "../objects.ts";
+import { boundedJson } from "../text.ts";
+import { isFiniteNumber, isNonEmptyString, isOptional, problemWithKey } from "./json.ts";
 
 export const CHECK_MESSAGE_TYPE = "backup-validator.pending-check";
 export const CHECK_MESSAGE_VERSION = 1;
@@ -21,8 +23,16 @@ export interface CheckMessage {
   readonly originalEvent: unknown;
 }
 
+/** What a check message may carry of the event it came from. */
+export const MAX_CHECK_EVENT_BYTES = 64 * 1024;
+
 export function buildCheckMessage(fields: Omit<CheckMessage, "type" | "version">): CheckMessage {
-  return compact({ type: CHECK_MESSAGE_TYPE, version: CHECK_MESSAGE_VERSION, ...fields });
+  return compact({
+    type: CHECK_MESSAGE_TYPE,
+    version: CHECK_MESSAGE_VERSION,
+    ...fields,
+    originalEvent: boundedJson(fields.originalEvent, MAX_CHECK_EVENT_BYTES),
+  });
 }
 
 /** SQS message attributes of a check message, for on-call inspection. */
@@ -38,31 +48,51 @@ export function isCheckMessage(value: Record<string, unknown>): boolean {
 export function parseCheckMessage(
   value: Record<string, unknown>,
 ): { readonly message: CheckMessage } | { readonly problem: string } {
-  const object = isJsonObject(value.object) ? value.object : undefined;
-  const attempt = value.attempt;
-  if (
-    value.version !== CHECK_MESSAGE_VERSION ||
-    !object ||
-    !isNonEmptyString(object.bucket) ||
-    !isNonEmptyString(object.key) ||
-    typeof attempt !== "number" ||
-    !Number.isInteger(attempt) ||
-    attempt < 1 ||
-    (value.firstCheckedAt !== undefined && !isNonEmptyString(value.firstCheckedAt))
-  ) {
-    return { problem: `${CHECK_MESSAGE_TYPE} message with missing or invalid fields` };
+  const invalid = (what: string) => ({
+    problem: `${CHECK_MESSAGE_TYPE} message with ${what}`,
+  });
+  if (value.version !== CHECK_MESSAGE_VERSION) return invalid("an unknown version");
+  const { attempt, firstCheckedAt, eventId } = value;
+  if (!isFiniteNumber(attempt) || !Number.isInteger(attempt) || attempt < 1) {
+    return invalid("an invalid attempt (a whole number from 1)");
   }
+  if (!isOptional(firstCheckedAt, isNonEmptyString) || !isOptional(eventId, isNonEmptyString)) {
+    return invalid("an invalid firstCheckedAt or eventId");
+  }
+  const object = readObject(value.object);
+  if (typeof object === "string") return invalid(object);
   return {
     message: buildCheckMessage({
       attempt,
-      firstCheckedAt: value.firstCheckedAt as string | undefined,
-      eventId: typeof value.eventId === "string" && value.eventId ? value.eventId : undefined,
-      object: object as unknown as ObjectRef,
+      firstCheckedAt: firstCheckedAt as string | undefined,
+      eventId: eventId as string | undefined,
+      object,
       originalEvent: value.originalEvent,
     }),
   };
 }
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === "string" && value.length > 0;
+/** The object of a check message, or what is wrong with it. */
+function readObject(value: unknown): ObjectRef | string {
+  if (!isJsonObject(value)) return "no object";
+  const { bucket, key, versionId, size, etag, sequencer, eventTime, reason } = value;
+  if (!isNonEmptyString(bucket)) return "no object bucket";
+  if (!isNonEmptyString(key)) return "no object key";
+  const keyProblem = problemWithKey(key);
+  if (keyProblem) return keyProblem;
+  const optionalStrings = { versionId, etag, sequencer, eventTime, reason };
+  for (const [name, field] of Object.entries(optionalStrings)) {
+    if (!isOptional(field, isNonEmptyString)) return `an invalid object ${name}`;
+  }
+  if (!isOptional(size, isFiniteNumber)) return "an invalid object size";
+  return compact({
+    bucket,
+    key,
+    versionId: versionId as string | undefined,
+    size: size as number | undefined,
+    etag: etag as string | undefined,
+    sequencer: sequencer as string | undefined,
+    eventTime: eventTime as string | undefined,
+    reason: reason as string | undefined,
+  });
 }

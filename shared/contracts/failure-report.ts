@@ -2,8 +2,23 @@ import { createHash } from "node:crypto";
 import type { Evidence } from "../integrity/compare.ts";
 import { compact, isJsonObject, type ObjectIdentity } from "../objects.ts";
 import type { ChecksumAlgorithm, ObjectState } from "../s3/object-state.ts";
-import { boundedText } from "../text.ts";
-import { isReportedVerdict, type ReportedVerdict, type Severity, severityOf } from "../verdicts.ts";
+import { boundedJson, boundedText } from "../text.ts";
+import {
+  isReportedVerdict,
+  isSeverity,
+  type ReportedVerdict,
+  type Severity,
+  severityOf,
+} from "../verdicts.ts";
+import {
+  isBoolean,
+  isFiniteNumber,
+  isNonEmptyString,
+  isOptional,
+  isString,
+  isStringMap,
+  parseJsonBody,
+} from "./json.ts";
 
 /**
  * The failure report: the message the checksum-validator sends to the failure queue and the
@@ -90,7 +105,10 @@ export function buildFailureReport(input: FailureReportInput): FailureReport {
     reportId: reportIdFor(input),
     severity: severityOf(input.verdict),
     ...input,
-    originalEvent: input.originalEvent === undefined ? undefined : boundedJson(input.originalEvent),
+    originalEvent:
+      input.originalEvent === undefined
+        ? undefined
+        : boundedJson(input.originalEvent, MAX_EMBEDDED_BYTES),
     rawBody:
       input.rawBody === undefined ? undefined : boundedText(input.rawBody, MAX_EMBEDDED_BYTES),
   });
@@ -102,16 +120,6 @@ function reportIdFor(input: FailureReportInput): string {
     : // Redriven messages get new SQS message ids: identify object-less reports by content.
       [input.verdict, input.source.eventId ?? "", input.rawBody ?? ""];
   return createHash("sha256").update(identity.join("\u0000")).digest("hex").slice(0, 32);
-}
-
-function boundedJson(value: unknown): unknown {
-  const text = JSON.stringify(value);
-  if (Buffer.byteLength(text) <= MAX_EMBEDDED_BYTES) return value;
-  return {
-    truncated: true,
-    originalBytes: Buffer.byteLength(text),
-    preview: boundedText(text, 4096),
-  };
 }
 
 export function objectSide(
@@ -135,38 +143,112 @@ export function objectSide(
   });
 }
 
-/** Reads a failure report from a message body; undefined when the body is not one. */
+/** Reads a failure report from a message body; undefined when the body is not a valid one. */
 export function parseFailureReport(body: string): FailureReport | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
+  const json = parseJsonBody(body);
+  if ("problem" in json || !isJsonObject(json.value)) return undefined;
+  return problemWithReport(json.value) === undefined
+    ? (json.value as unknown as FailureReport)
+    : undefined;
+}
+
+/**
+ * What makes a JSON object that claims to be a failure report unreadable: the wrong schema or
+ * version, or a field the notifier reads with the wrong type. Checked field by field, so that a
+ * hostile or corrupted report (a bucket that is an object, an empty bucket SNS would refuse as a
+ * message attribute) is named as such instead of crashing the notifier's batch. Unknown extra
+ * fields are allowed: a newer validator may add them.
+ */
+export function problemWithReport(value: Record<string, unknown>): string | undefined {
+  if (value.schema !== FAILURE_REPORT_SCHEMA) return "not a failure report";
+  if (value.schemaVersion !== FAILURE_REPORT_VERSION) {
+    return `schemaVersion ${JSON.stringify(value.schemaVersion)} is not ${FAILURE_REPORT_VERSION}`;
   }
-  if (!isJsonObject(parsed)) return undefined;
-  const report = parsed as Partial<FailureReport>;
-  if (
-    report.schema !== FAILURE_REPORT_SCHEMA ||
-    report.schemaVersion !== FAILURE_REPORT_VERSION ||
-    !isReportedVerdict(report.verdict) ||
-    typeof report.summary !== "string" ||
-    typeof report.detectedAt !== "string"
-  ) {
-    return undefined;
-  }
-  return report as FailureReport;
+  const checks: [string, boolean][] = [
+    ["reportId", isNonEmptyString(value.reportId)],
+    ["verdict", isReportedVerdict(value.verdict)],
+    ["severity", isSeverity(value.severity)],
+    ["summary", isString(value.summary)],
+    ["category", isOptional(value.category, isNonEmptyString)],
+    ["object", isOptional(value.object, isReportObject)],
+    ["primary", isOptional(value.primary, isObjectSide)],
+    ["replica", isOptional(value.replica, isObjectSide)],
+    ["evidence", isOptional(value.evidence, isEvidenceSummary)],
+    ["eventTime", isOptional(value.eventTime, isString)],
+    ["firstCheckedAt", isOptional(value.firstCheckedAt, isString)],
+    ["detectedAt", isString(value.detectedAt)],
+    ["attempts", isFiniteNumber(value.attempts)],
+    ["objectAgeSeconds", isOptional(value.objectAgeSeconds, isFiniteNumber)],
+    ["source", isReportSource(value.source)],
+    ["rawBody", isOptional(value.rawBody, isString)],
+  ];
+  const wrong = checks.filter(([, ok]) => !ok).map(([field]) => field);
+  return wrong.length === 0 ? undefined : `invalid ${wrong.join(", ")}`;
+}
+
+function isReportObject(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    isNonEmptyString(value.bucket) &&
+    isNonEmptyString(value.key) &&
+    ["versionId", "replicaBucket", "primaryRegion", "replicaRegion"].every((field) =>
+      isOptional(value[field], isNonEmptyString),
+    )
+  );
+}
+
+function isObjectSide(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    isString(value.bucket) &&
+    isString(value.key) &&
+    isBoolean(value.present) &&
+    isOptional(value.size, isFiniteNumber) &&
+    isOptional(value.checksums, isStringMap) &&
+    ["region", "versionId", "etag", "checksumType", "replicationStatus"]
+      .concat(["serverSideEncryption", "lastModified"])
+      .every((field) => isOptional(value[field], isString))
+  );
+}
+
+function isEvidence(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    isString(value.kind) &&
+    isOptional(value.algorithm, isString) &&
+    isString(value.primary) &&
+    isString(value.replica) &&
+    isBoolean(value.agrees)
+  );
+}
+
+function isEvidenceSummary(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    isOptional(value.basis, isEvidence) &&
+    Array.isArray(value.compared) &&
+    value.compared.every(isEvidence) &&
+    Array.isArray(value.notComparable) &&
+    value.notComparable.every(isString)
+  );
+}
+
+function isReportSource(value: unknown): boolean {
+  return (
+    isJsonObject(value) &&
+    ["messageId", "eventSourceArn", "eventId"].every((field) =>
+      isOptional(value[field], isString),
+    ) &&
+    isOptional(value.receiveCount, isFiniteNumber)
+  );
 }
 
 /** SQS message attributes that let consumers route or filter reports without parsing them. */
 export function reportMessageAttributes(report: FailureReport): Record<string, string> {
-  const attributes = {
+  return compact({
     verdict: report.verdict,
     severity: report.severity,
     bucket: report.object?.bucket,
     category: report.category,
-  };
-  // SQS rejects empty attribute values, which would fail the report's delivery.
-  return Object.fromEntries(
-    Object.entries(attributes).filter((entry): entry is [string, string] => Boolean(entry[1])),
-  );
+  }) as Record<string, string>;
 }

@@ -1,19 +1,26 @@
 import { isCheckMessage, parseCheckMessage } from "../contracts/check-message.ts";
+import { parseJsonBody, problemWithKey } from "../contracts/json.ts";
 import { compact, isJsonObject, type ObjectRef } from "../objects.ts";
+import { truncate } from "../text.ts";
 
 export type { ObjectRef } from "../objects.ts";
 
 /**
- * Turns an SQS message body into the objects it asks us to validate.
+ * Turns an SQS message body into the objects it asks us to validate. Total: whatever the body,
+ * it returns a classification and never throws.
  *
  * Accepted bodies:
  * - the EventBridge `Object Created` event (the production path; with no input transformer the
  *   SQS target receives the whole event as the body),
  * - a classic S3 event notification with one or more `Records` (also when wrapped in an SNS
  *   notification envelope),
- * - `s3:TestEvent`, sent when a notification configuration is created (ignored),
  * - our own check message (shared/contracts/check-message.ts), re-queued while a replica is
  *   still on its way or split from a notification naming several objects.
+ *
+ * Ignored (acknowledged with a log line): S3 messages that carry nothing to validate, as AWS
+ * documents them: `s3:TestEvent` (sent when a notification configuration is created), an
+ * `aws.s3` EventBridge event of another detail-type, a notification whose records are all of
+ * other S3 event types. Everything else is malformed, and reported.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
  */
@@ -22,11 +29,16 @@ export type ParsedMessage =
   | {
       readonly kind: "objects";
       readonly objects: readonly ObjectRef[];
+      /**
+       * What each object came from, index by index: its own record of a classic notification,
+       * or the whole event. A check split from a notification carries only its own record.
+       */
+      readonly sources: readonly unknown[];
       /** Records inside the message that could not be read (the rest are still validated). */
       readonly problems: readonly string[];
-      /** 1 for the first check; pending-check messages carry the count forward. */
+      /** 1 for the first check; check messages carry the count forward. */
       readonly attempt: number;
-      /** When the first check of this object ran (pending-check messages only). */
+      /** When the first check of this object ran (check messages only). */
       readonly firstCheckedAt?: string;
       readonly eventId?: string;
       /** The event S3 or EventBridge produced, kept for the failure report. */
@@ -38,20 +50,16 @@ export type ParsedMessage =
 type Json = Record<string, unknown>;
 
 export function parseMessageBody(body: string): ParsedMessage {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return { kind: "malformed", reason: "the body is not JSON" };
-  }
-  return parseEvent(parsed);
+  const json = parseJsonBody(body);
+  if ("problem" in json) return { kind: "malformed", reason: json.problem };
+  return parseEvent(json.value);
 }
 
 function parseEvent(event: unknown): ParsedMessage {
   if (!isJsonObject(event)) return { kind: "malformed", reason: "the body is not a JSON object" };
-  if (isCheckMessage(event)) return parsePendingCheck(event);
-  if (event.source === "aws.s3" || "detail-type" in event) return parseEventBridge(event);
-  if (Array.isArray(event.Records)) return parseNotification(event, event.Records);
+  if (isCheckMessage(event)) return parseCheck(event);
+  if ("source" in event || "detail-type" in event) return parseEventBridge(event);
+  if ("Records" in event) return parseNotification(event);
   if (event.Event === "s3:TestEvent") {
     return { kind: "ignored", reason: "s3:TestEvent (sent when a notification is configured)" };
   }
@@ -63,29 +71,35 @@ function parseEvent(event: unknown): ParsedMessage {
 }
 
 function parseEventBridge(event: Json): ParsedMessage {
+  const source = event.source;
   const detailType = event["detail-type"];
-  if (event.source !== "aws.s3") {
+  if (source !== "aws.s3") {
     return {
-      kind: "ignored",
-      reason: `EventBridge event from ${String(event.source)}, not aws.s3`,
+      kind: "malformed",
+      reason:
+        source === undefined
+          ? "an EventBridge event without source"
+          : `an EventBridge event from ${describeValue(source)}, not aws.s3`,
     };
   }
+  if (typeof detailType !== "string") {
+    return { kind: "malformed", reason: "an aws.s3 event without a detail-type" };
+  }
   if (detailType !== "Object Created") {
-    return { kind: "ignored", reason: `S3 "${String(detailType)}" event, not Object Created` };
+    return {
+      kind: "ignored",
+      reason: `S3 ${JSON.stringify(detailType)} event, not Object Created`,
+    };
   }
   const detail = isJsonObject(event.detail) ? event.detail : {};
   const bucket = isJsonObject(detail.bucket) ? detail.bucket.name : undefined;
   const object = isJsonObject(detail.object) ? detail.object : {};
-  if (!isNonEmptyString(bucket) || !isNonEmptyString(object.key)) {
-    return {
-      kind: "malformed",
-      reason: "Object Created event without detail.bucket.name or detail.object.key",
-    };
-  }
+  const problem = problemWithObject(bucket, object.key, object["version-id"]);
+  if (problem) return { kind: "malformed", reason: `Object Created event: ${problem}` };
   const ref = compact({
-    bucket,
-    key: object.key,
-    versionId: stringOrUndefined(object["version-id"]),
+    bucket: bucket as string,
+    key: object.key as string,
+    versionId: object["version-id"] as string | undefined,
     size: numberOrUndefined(object.size),
     etag: stringOrUndefined(object.etag),
     sequencer: stringOrUndefined(object.sequencer),
@@ -95,6 +109,7 @@ function parseEventBridge(event: Json): ParsedMessage {
   return compact({
     kind: "objects" as const,
     objects: [ref],
+    sources: [event],
     problems: [],
     attempt: 1,
     eventId: stringOrUndefined(event.id),
@@ -102,32 +117,42 @@ function parseEventBridge(event: Json): ParsedMessage {
   });
 }
 
-function parseNotification(event: Json, records: unknown[]): ParsedMessage {
+function parseNotification(event: Json): ParsedMessage {
+  const records = event.Records;
+  if (!Array.isArray(records)) return { kind: "malformed", reason: "Records is not a list" };
+  if (records.length === 0) return { kind: "malformed", reason: "a notification with no records" };
   const objects: ObjectRef[] = [];
+  const sources: unknown[] = [];
   const problems: string[] = [];
   const ignored: string[] = [];
   records.forEach((record, index) => {
+    const where = `Records[${index}]`;
     if (!isJsonObject(record) || record.eventSource !== "aws:s3") {
-      problems.push(`Records[${index}] is not an S3 record`);
+      problems.push(`${where} is not an S3 record`);
       return;
     }
-    const eventName = String(record.eventName);
+    const eventName = record.eventName;
+    if (typeof eventName !== "string") {
+      problems.push(`${where}.eventName is not a string`);
+      return;
+    }
     if (!eventName.startsWith("ObjectCreated:")) {
-      ignored.push(`Records[${index}] is ${eventName}`);
+      ignored.push(`${where} is ${JSON.stringify(eventName)}`);
       return;
     }
     const s3 = isJsonObject(record.s3) ? record.s3 : {};
     const bucket = isJsonObject(s3.bucket) ? s3.bucket.name : undefined;
     const object = isJsonObject(s3.object) ? s3.object : {};
-    if (!isNonEmptyString(bucket) || !isNonEmptyString(object.key)) {
-      problems.push(`Records[${index}] has no s3.bucket.name or s3.object.key`);
+    const problem = problemWithObject(bucket, object.key, object.versionId);
+    if (problem) {
+      problems.push(`${where}: ${problem}`);
       return;
     }
     objects.push(
       compact({
-        bucket,
-        key: object.key,
-        versionId: stringOrUndefined(object.versionId),
+        bucket: bucket as string,
+        key: object.key as string,
+        versionId: object.versionId as string | undefined,
         size: numberOrUndefined(object.size),
         etag: stringOrUndefined(object.eTag),
         sequencer: stringOrUndefined(object.sequencer),
@@ -135,24 +160,23 @@ function parseNotification(event: Json, records: unknown[]): ParsedMessage {
         reason: eventName,
       }),
     );
+    sources.push({ Records: [record] });
   });
   if (objects.length === 0 && problems.length === 0) {
-    return {
-      kind: "ignored",
-      reason: ignored.length > 0 ? `no ObjectCreated record (${ignored.join("; ")})` : "no records",
-    };
+    return { kind: "ignored", reason: `no ObjectCreated record (${ignored.join("; ")})` };
   }
   if (objects.length === 0) return { kind: "malformed", reason: problems.join("; ") };
-  return { kind: "objects", objects, problems, attempt: 1, originalEvent: event };
+  return { kind: "objects", objects, sources, problems, attempt: 1, originalEvent: event };
 }
 
-function parsePendingCheck(event: Json): ParsedMessage {
+function parseCheck(event: Json): ParsedMessage {
   const parsed = parseCheckMessage(event);
   if ("problem" in parsed) return { kind: "malformed", reason: parsed.problem };
   const { message } = parsed;
   return compact({
     kind: "objects" as const,
     objects: [message.object],
+    sources: [message.originalEvent],
     problems: [],
     attempt: message.attempt,
     firstCheckedAt: message.firstCheckedAt,
@@ -161,8 +185,20 @@ function parsePendingCheck(event: Json): ParsedMessage {
   });
 }
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === "string" && value.length > 0;
+/** Why the bucket, key and version an event names cannot be checked; undefined if they can. */
+function problemWithObject(bucket: unknown, key: unknown, versionId: unknown): string | undefined {
+  if (typeof bucket !== "string" || bucket === "") return "no bucket name";
+  if (typeof key !== "string" || key === "") return "no object key";
+  const keyProblem = problemWithKey(key);
+  if (keyProblem) return keyProblem;
+  if (versionId !== undefined && (typeof versionId !== "string" || versionId === "")) {
+    return "the version id is not a string";
+  }
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  return truncate(JSON.stringify(value) ?? typeof value, 60);
 }
 
 function stringOrUndefined(value: unknown): string | undefined {

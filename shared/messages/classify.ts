@@ -8,7 +8,9 @@ import {
   FAILURE_REPORT_SCHEMA,
   type FailureReport,
   parseFailureReport,
+  problemWithReport,
 } from "../contracts/failure-report.ts";
+import { parseJsonBody } from "../contracts/json.ts";
 import { type ObjectRef, type ParsedMessage, parseMessageBody } from "../events/parse-message.ts";
 import { isJsonObject } from "../objects.ts";
 
@@ -63,12 +65,9 @@ export function classifyMessage(body: string): ClassifiedMessage {
 
 /** A body that claims to be a failure report but fails the schema check (e.g. a newer version). */
 function describeUnreadableReport(body: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (!isJsonObject(parsed) || parsed.schema !== FAILURE_REPORT_SCHEMA) return undefined;
-  return `a ${FAILURE_REPORT_SCHEMA} message this notifier cannot read (schemaVersion ${JSON.stringify(parsed.schemaVersion)}, verdict ${JSON.stringify(parsed.verdict)}): it is missing required fields or comes from a newer validator`;
+  const json = parseJsonBody(body);
+  if ("problem" in json || !isJsonObject(json.value)) return undefined;
+  if (json.value.schema !== FAILURE_REPORT_SCHEMA) return undefined;
+  const problem = problemWithReport(json.value) ?? "unreadable";
+  return `a ${FAILURE_REPORT_SCHEMA} message this notifier cannot read (${problem}): it is corrupted or comes from a newer validator`;
 }

@@ -3,6 +3,7 @@
  * one digest), the same report delivered twice counted once, and each alert published at most
  * once with the messages it speaks for.
  */
+import { createHash } from "node:crypto";
 import { describeError } from "../errors.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
 import { utf8Bytes } from "../text.ts";
@@ -103,7 +104,7 @@ export function planAlerts(
 ): PlannedAlert[] {
   const groups = new Map<string, Map<string, UniqueIncident>>();
   for (const message of messages) {
-    const incident = readIncident(message);
+    const incident = readSafely(message, log);
     const groupKey = groupKeyOf(incident);
     const group = groups.get(groupKey) ?? new Map<string, UniqueIncident>();
     groups.set(groupKey, group);
@@ -143,10 +144,33 @@ function groupKeyOf(incident: Incident): string {
   return "unrecognised";
 }
 
+/**
+ * The same report delivered twice (the validator is at-least-once) has the same body and is
+ * alerted once. Two different reports that share a reportId (the same verdict on the same
+ * object version, found twice with other evidence) both reach the reader: identical bodies only
+ * are one incident.
+ */
 function identityOf(incident: Incident): string {
-  return incident.kind === "report" && typeof incident.report.reportId === "string"
-    ? `report:${incident.report.reportId}`
-    : `body:${incident.body}`;
+  return `${incident.kind}:${createHash("sha256").update(incident.body).digest("hex")}`;
+}
+
+/** readIncident is total; should it ever throw, the message is still alerted, as raw text. */
+function readSafely(message: IncomingMessage, log: Log | undefined): Incident {
+  try {
+    return readIncident(message);
+  } catch (error) {
+    log?.error("could not read a failure-queue message; alerting it as received", {
+      messageId: message.messageId,
+      error: describeError(error),
+    });
+    return {
+      kind: "unrecognised",
+      reason: `the notifier could not read it (${describeError(error)})`,
+      shortReason: "could not read",
+      delivery: { messageId: message.messageId },
+      body: typeof message.body === "string" ? message.body : String(message.body),
+    };
+  }
 }
 
 function unrenderable(incident: Incident, error: unknown): Incident {

@@ -1,4 +1,5 @@
 import { SNSClient } from "@aws-sdk/client-sns";
+import { functionClientOptions } from "../clients.ts";
 import type { NotifierConfig } from "../contracts/environment.ts";
 import type { Log, MetricsRecorder } from "../observability.ts";
 import type { AlertBatchDependencies } from "./alert-batch.ts";
@@ -14,7 +15,10 @@ export function createNotifierDependencies(
   observability: { log: Log; metrics: MetricsRecorder },
 ): AlertBatchDependencies {
   return {
-    publisher: snsAlertPublisher(new SNSClient({}), config.alertTopicArn),
+    publisher: snsAlertPublisher(
+      new SNSClient(functionClientOptions(undefined)),
+      config.alertTopicArn,
+    ),
     stage: config.stage,
     ...observability,
   };

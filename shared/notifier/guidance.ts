@@ -22,6 +22,8 @@ export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
     "The replica has not arrived within the replication deadline. Replication is slow or stuck; this version has no verified backup yet.",
   UNVERIFIABLE:
     "Both copies exist and have the same size, but they share no checksum or ETag that can be compared, so equality could not be proven. This is NOT evidence of corruption; it is a gap in the evidence.",
+  UNCHECKABLE:
+    "The validator could not check this object: S3 refused the lookup with an error that retrying cannot change (a 400: a version id or key S3 rejects). Nothing was compared, so this version has no verified backup.",
   UNMAPPED_BUCKET:
     "An upload event arrived for a bucket that is not in the validator's BUCKET_PAIRS, so nothing was checked: the validator does not know which bucket holds its replica.",
   MALFORMED_EVENT:
@@ -93,6 +95,13 @@ export function nextSteps(
       [
         "To make future uploads verifiable, upload with an additional checksum (e.g. aws s3 cp FILE s3://BUCKET/KEY --checksum-algorithm SHA256); replication keeps it.",
       ],
+      waiting,
+    ],
+    UNCHECKABLE: [
+      [
+        "Read the finding: it names S3's answer. Check that the version id and key in the event exist (the console links below, or aws s3api list-object-versions --bucket BUCKET --prefix KEY).",
+      ],
+      ["Check the object by hand once the cause is known:", `    ${check}`],
       waiting,
     ],
     UNMAPPED_BUCKET: [

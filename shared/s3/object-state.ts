@@ -25,12 +25,13 @@ export interface ObjectState {
 
 /** The one S3 capability the validator needs: describe an object version, or say it is absent. */
 export interface ObjectReader {
-  head(location: ObjectIdentity): Promise<ObjectState | undefined>;
+  /** `signal` cancels the request (the record's time is up). */
+  head(location: ObjectIdentity, signal?: AbortSignal): Promise<ObjectState | undefined>;
 }
 
 export function s3ObjectReader(client: S3Client): ObjectReader {
   return {
-    async head(location) {
+    async head(location, signal) {
       try {
         const output = await client.send(
           new HeadObjectCommand({
@@ -41,6 +42,7 @@ export function s3ObjectReader(client: S3Client): ObjectReader {
             // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_RequestSyntax
             ChecksumMode: "ENABLED",
           }),
+          { abortSignal: signal },
         );
         return toObjectState(location, output);
       } catch (error) {

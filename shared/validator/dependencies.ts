@@ -1,5 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { functionClientOptions } from "../clients.ts";
 import type { ValidatorConfig } from "../contracts/environment.ts";
 import type { Log, MetricsRecorder } from "../observability.ts";
 import { sqsMessageSender } from "../queues/message-sender.ts";
@@ -16,10 +17,10 @@ export function createValidatorDependencies(
   config: ValidatorConfig,
   observability: { log: Log; metrics: MetricsRecorder },
 ): ValidatorDependencies {
-  const primaryS3 = new S3Client({ region: config.primaryRegion });
+  const primaryS3 = new S3Client(functionClientOptions(config.primaryRegion));
   // Replica buckets live in another region; a client pinned to it avoids a redirect per call.
-  const replicaS3 = new S3Client({ region: config.replicaRegion });
-  const sqs = new SQSClient({ region: config.primaryRegion });
+  const replicaS3 = new S3Client(functionClientOptions(config.replicaRegion));
+  const sqs = new SQSClient(functionClientOptions(config.primaryRegion));
   return {
     validation: {
       primary: s3ObjectReader(primaryS3),

@@ -5,7 +5,7 @@ import {
   checkMessageAttributes,
 } from "../contracts/check-message.ts";
 import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
-import { describeError } from "../errors.ts";
+import { DeadlineError, describeError, isPermanent } from "../errors.ts";
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
 import { compact } from "../objects.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
@@ -17,6 +17,7 @@ import {
   type ObjectsMessage,
   objectReport,
   type ReportContext,
+  uncheckableReport,
   unmappedBucketReport,
 } from "./reports.ts";
 import { nextCheckDelaySeconds } from "./retry.ts";
@@ -82,38 +83,82 @@ const ACTION_DONE: Record<VerdictAction, OutcomeRecord["action"]> = {
  * table says: acknowledge (MATCH, SOURCE_GONE), re-check later (PENDING), or report.
  *
  * A message naming several objects (a classic notification with several records) is first
- * split into one check message per object on the same queue, so that each object has its own
- * retries: a failure on one object then never repeats the reports or re-checks of the others.
+ * split into one check message per object on the same queue, each carrying only its own record,
+ * so that each object has its own retries: a failure on one object then never repeats the
+ * reports or re-checks of the others.
  *
- * Throws (so the SQS record fails and is retried, then dead-lettered) when the check or a send
- * fails for a reason we do not understand. Delivery is at-least-once: a report may be sent
- * twice (reports carry a stable reportId for de-duplication).
+ * Errors are classified once (isPermanent): what retrying cannot change (S3 refusing a version
+ * id or key) is reported as UNCHECKABLE and acknowledged; anything else (throttling, 5xx,
+ * timeouts, access denied, a failed send, the record's time running out) is logged and thrown,
+ * so the SQS record fails alone and is retried, then kept in the dead-letter queue. Every path
+ * writes one log line naming the message. Delivery is at-least-once: a report may be sent twice
+ * (reports carry a stable reportId for de-duplication).
  */
 export async function processValidationMessage(
   deps: ValidatorDependencies,
   message: IncomingMessage,
 ): Promise<OutcomeRecord[]> {
-  const parsed = parseMessageBody(message.body);
-  if (parsed.kind === "ignored") {
-    return [
-      await conclude(deps, {
-        outcome: "IGNORED",
-        reason: parsed.reason,
-        logKeys: { messageId: message.messageId },
-      }),
-    ];
+  const deadline = message.deadline;
+  if (deadline === undefined) return processMessage(deps, message, undefined);
+  // The record's requests are cancelled when its time is up, and the record fails alone: a hung
+  // dependency must not hold the whole batch until the Lambda times out.
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        const error = new DeadlineError(
+          `the record's time ran out (${Math.max(0, deadline - Date.now())} ms left of the invocation)`,
+        );
+        controller.abort(error);
+        reject(error);
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([processMessage(deps, message, controller.signal), timeUp]);
+  } catch (error) {
+    logFailure(deps, error, { messageId: message.messageId });
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
-  if (parsed.kind === "malformed") return [await concludeMalformed(deps, message, parsed.reason)];
-  const [only, ...more] = parsed.objects;
-  const outcomes =
-    only && more.length === 0
-      ? [await checkOne(deps, message, parsed, only)]
-      : await splitIntoSingleObjectChecks(deps, parsed);
-  // Reported last: if a split send fails, the retry must not report the problems twice.
-  if (parsed.problems.length > 0) {
-    outcomes.push(await concludeMalformed(deps, message, parsed.problems.join("; ")));
+}
+
+async function processMessage(
+  deps: ValidatorDependencies,
+  message: IncomingMessage,
+  signal: AbortSignal | undefined,
+): Promise<OutcomeRecord[]> {
+  try {
+    const parsed = parseMessageBody(message.body);
+    if (parsed.kind === "ignored") {
+      return [
+        await conclude(deps, {
+          outcome: "IGNORED",
+          reason: parsed.reason,
+          logKeys: { messageId: message.messageId },
+        }),
+      ];
+    }
+    if (parsed.kind === "malformed") {
+      return [await concludeMalformed(deps, message, parsed.reason)];
+    }
+    const [only, ...more] = parsed.objects;
+    const outcomes =
+      only && more.length === 0
+        ? [await checkOne(deps, message, parsed, only, signal)]
+        : await splitIntoSingleObjectChecks(deps, message, parsed);
+    // Reported last: if a split send fails, the retry must not report the problems twice.
+    if (parsed.problems.length > 0) {
+      outcomes.push(await concludeMalformed(deps, message, parsed.problems.join("; ")));
+    }
+    return outcomes;
+  } catch (error) {
+    if (!signal?.aborted) logFailure(deps, error, { messageId: message.messageId });
+    throw error;
   }
-  return outcomes;
 }
 
 async function checkOne(
@@ -121,38 +166,57 @@ async function checkOne(
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
+  signal: AbortSignal | undefined,
 ): Promise<OutcomeRecord> {
+  let conclusion: Conclusion;
   try {
-    return await conclude(deps, await examine(deps, message, parsed, object));
+    conclusion = await examine(deps, message, parsed, object, signal);
   } catch (error) {
-    deps.log.error(`check failed, the message will be retried: ${describeError(error)}`, {
-      bucket: object.bucket,
-      key: object.key,
-      versionId: object.versionId,
-      messageId: message.messageId,
-      error: error as Error,
-    });
-    throw error;
+    const pair = deps.bucketPairs.get(object.bucket);
+    if (!pair || !isPermanent(error)) {
+      // Cancelled because the record's time is up: processValidationMessage says so, once.
+      if (!signal?.aborted) {
+        logFailure(deps, error, { ...objectKeys(object), messageId: message.messageId });
+      }
+      throw error;
+    }
+    const reason = `S3 refused to look up this object for good: ${describeError(error)}`;
+    conclusion = {
+      outcome: "UNCHECKABLE",
+      reason,
+      logKeys: { ...objectKeys(object), messageId: message.messageId },
+      object,
+      report: uncheckableReport(reportContext(deps), message, parsed, object, pair, reason),
+    };
   }
+  return conclude(deps, conclusion);
 }
 
 async function splitIntoSingleObjectChecks(
   deps: ValidatorDependencies,
+  message: IncomingMessage,
   parsed: ObjectsMessage,
 ): Promise<OutcomeRecord[]> {
-  const outcomes: OutcomeRecord[] = [];
-  for (const object of parsed.objects) {
-    outcomes.push(
-      await conclude(deps, {
-        outcome: "SPLIT",
-        reason: `one of ${parsed.objects.length} objects in the message: queued as a check of its own`,
-        logKeys: objectKeys(object),
-        object,
-        check: { message: checkMessageFor(parsed, object, parsed.attempt), delaySeconds: 0 },
-      }),
-    );
-  }
-  return outcomes;
+  const checks = parsed.objects.map((object, index) =>
+    checkMessageFor(parsed, object, parsed.attempt, parsed.sources[index]),
+  );
+  // All sent before any is recorded: if one send fails, the record fails and is retried whole.
+  await deps.pendingChecks.sendBatch(
+    checks.map((check) => ({
+      body: JSON.stringify(check),
+      // At once, whatever the queue's own delivery delay.
+      delaySeconds: 0,
+      attributes: checkMessageAttributes(check),
+    })),
+  );
+  return parsed.objects.map((object) =>
+    record(deps, {
+      outcome: "SPLIT",
+      reason: `one of ${parsed.objects.length} objects in the message: queued as a check of its own`,
+      logKeys: { ...objectKeys(object), messageId: message.messageId },
+      object,
+    }),
+  );
 }
 
 /** Checks one object and says what follows; sends nothing. */
@@ -161,6 +225,7 @@ async function examine(
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
+  signal: AbortSignal | undefined,
 ): Promise<Conclusion> {
   const pair = deps.bucketPairs.get(object.bucket);
   if (!pair) {
@@ -175,12 +240,16 @@ async function examine(
     };
   }
 
-  const result = await validateObject(deps.validation, {
-    pair,
-    key: object.key,
-    versionId: object.versionId,
-    eventTime: object.eventTime,
-  });
+  const result = await validateObject(
+    deps.validation,
+    compact({
+      pair,
+      key: object.key,
+      versionId: object.versionId,
+      eventTime: object.eventTime,
+      signal,
+    }),
+  );
   const conclusion = {
     outcome: result.verdict,
     reason: result.reason,
@@ -210,7 +279,9 @@ async function examine(
       reason: `${result.reason}; next check in ${delaySeconds} s`,
       logKeys: { ...conclusion.logKeys, nextCheckInSeconds: delaySeconds },
       check: {
-        message: checkMessageFor(parsed, object, parsed.attempt + 1, firstCheckedAt),
+        message: checkMessageFor(parsed, object, parsed.attempt + 1, parsed.sources[0], {
+          firstCheckedAt,
+        }),
         delaySeconds,
       },
     };
@@ -249,6 +320,13 @@ async function conclude(
       attributes: checkMessageAttributes(conclusion.check.message),
     });
   }
+  return record(deps, conclusion);
+}
+
+/** The one log line at the table's level, the `Outcome.<VERDICT>` metric, the outcome record. */
+function record(deps: ValidatorDependencies, conclusion: Conclusion): OutcomeRecord {
+  const { outcome } = conclusion;
+  const policy = VERDICTS[outcome];
   deps.log[policy.logLevel](`${outcome}: ${conclusion.reason}`, {
     outcome,
     ...conclusion.logKeys,
@@ -280,18 +358,40 @@ function concludeMalformed(
   });
 }
 
+/** A check of one object, carrying only the part of the event that named it. */
 function checkMessageFor(
   parsed: ObjectsMessage,
   object: ObjectRef,
   attempt: number,
-  firstCheckedAt?: string,
+  source: unknown,
+  options: { readonly firstCheckedAt?: string } = {},
 ): CheckMessage {
   return buildCheckMessage({
     attempt,
-    firstCheckedAt,
+    firstCheckedAt: options.firstCheckedAt,
     eventId: parsed.eventId,
     object,
-    originalEvent: parsed.originalEvent,
+    originalEvent: source,
+  });
+}
+
+/** Errors already logged on their way up: each failure gets one log line, not one per level. */
+const logged = new WeakSet<object>();
+
+/** One error line with the cause and the record's identity, the first time an error passes. */
+function logFailure(
+  deps: ValidatorDependencies,
+  error: unknown,
+  identity: Readonly<Record<string, unknown>>,
+): void {
+  if (error !== null && typeof error === "object") {
+    if (logged.has(error)) return;
+    logged.add(error);
+  }
+  deps.log.error(`the message failed and will be retried: ${describeError(error)}`, {
+    ...identity,
+    failure: isPermanent(error) ? "permanent" : "transient",
+    error: describeError(error),
   });
 }
 

@@ -22,6 +22,8 @@ export interface IncomingMessage {
   /** ApproximateReceiveCount of this delivery. */
   readonly receiveCount?: number;
   readonly eventSourceArn?: string;
+  /** When the record must be done (epoch ms): its requests are cancelled then. */
+  readonly deadline?: number;
 }
 
 export type ObjectsMessage = Extract<ParsedMessage, { kind: "objects" }>;
@@ -68,6 +70,30 @@ export function objectReport(
       notComparable: result.comparison.notComparable,
     },
     objectAgeSeconds: result.objectAgeSeconds,
+  });
+}
+
+/** An object S3 refuses to look up for good (isPermanent): nothing could be compared. */
+export function uncheckableReport(
+  context: ReportContext,
+  message: IncomingMessage,
+  parsed: ObjectsMessage,
+  object: ObjectRef,
+  pair: BucketPair,
+  reason: string,
+): FailureReport {
+  return buildFailureReport({
+    ...reportBase(context, message, parsed, object, pair),
+    verdict: "UNCHECKABLE",
+    summary: reason,
+    object: compact({
+      bucket: object.bucket,
+      key: object.key,
+      versionId: object.versionId,
+      replicaBucket: pair.replicaBucket,
+      primaryRegion: context.primaryRegion,
+      replicaRegion: context.replicaRegion,
+    }),
   });
 }
 

@@ -20,6 +20,8 @@ export interface ValidationTarget {
   readonly versionId?: string;
   /** When the object was created, if the event said; the source's LastModified wins. */
   readonly eventTime?: string;
+  /** Cancels the check's requests when the record's time is up. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ValidationResult {
@@ -47,7 +49,10 @@ export async function validateObject(
   let key = candidates[0] ?? target.key;
   let primary: ObjectState | undefined;
   for (const candidate of candidates) {
-    primary = await context.primary.head({ bucket: pair.primaryBucket, key: candidate, versionId });
+    primary = await context.primary.head(
+      { bucket: pair.primaryBucket, key: candidate, versionId },
+      target.signal,
+    );
     if (primary) {
       key = candidate;
       break;
@@ -66,11 +71,10 @@ export async function validateObject(
     objectAgeSeconds !== undefined && objectAgeSeconds > context.replicationDeadlineSeconds;
   // Replicas keep the source's version ID, so the same version is looked up on both sides.
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
-  const replica = await context.replica.head({
-    bucket: pair.replicaBucket,
-    key,
-    versionId: primary.versionId ?? versionId,
-  });
+  const replica = await context.replica.head(
+    { bucket: pair.replicaBucket, key, versionId: primary.versionId ?? versionId },
+    target.signal,
+  );
   const sides = { key, primary, replica, objectAgeSeconds };
 
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html

@@ -184,6 +184,14 @@ export function reportFor(verdict: ReportedVerdict, key = "reports/q3.pdf"): Fai
         },
         { ...replica, checksums: {}, checksumType: undefined },
       );
+    case "UNCHECKABLE":
+      return buildFailureReport({
+        ...base(key),
+        verdict,
+        summary:
+          "S3 refused to look up this object for good: BadRequest (400) on the primary, a version id or key S3 rejects",
+        object: objectIdentity(key),
+      });
     case "UNMAPPED_BUCKET":
       return buildFailureReport({
         ...base(key),

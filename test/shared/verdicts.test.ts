@@ -40,6 +40,7 @@ describe("the verdict table", () => {
       "REPLICATION_FAILED",
       "REPLICA_MISSING",
       "REPLICATION_OVERDUE",
+      "UNCHECKABLE",
       "UNMAPPED_BUCKET",
       "MALFORMED_EVENT",
     ]);

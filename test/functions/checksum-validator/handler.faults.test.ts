@@ -9,7 +9,7 @@ import {
   S3Client,
   S3ServiceException,
 } from "@aws-sdk/client-s3";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigurationError } from "../../../shared/errors.ts";
@@ -55,11 +55,18 @@ function notFound(): S3ServiceException {
   });
 }
 
+/** Every message sent to the queue, alone (SendMessage) or in batches (SendMessageBatch). */
 function sentTo(queueUrl: string): Record<string, any>[] {
-  return sqs
+  const single = sqs
     .commandCalls(SendMessageCommand)
     .map((call) => call.args[0].input)
     .filter((input) => input.QueueUrl === queueUrl);
+  const batched = sqs
+    .commandCalls(SendMessageBatchCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.QueueUrl === queueUrl)
+    .flatMap((input) => input.Entries ?? []);
+  return [...single, ...batched];
 }
 
 function reportsSent(): Record<string, any>[] {
@@ -76,6 +83,7 @@ beforeEach(async () => {
   s3.reset();
   sqs.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: "sent" });
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
   handler = await loadValidatorHandler(validatorEnvironment());
 });
 
@@ -393,7 +401,9 @@ describe("checksum-validator faults", () => {
   });
 
   it("fails a multi-object notification whose split could not be queued, reporting nothing yet", async () => {
-    sqs.on(SendMessageCommand, { QueueUrl: VALIDATION_QUEUE_URL }).rejects(new Error("throttled"));
+    sqs
+      .on(SendMessageBatchCommand, { QueueUrl: VALIDATION_QUEUE_URL })
+      .rejects(new Error("throttled"));
     const body = s3Notification([
       { bucket: PRIMARY, key: "a.txt" },
       { bucket: PRIMARY, key: "b.txt" },
@@ -419,7 +429,8 @@ describe("checksum-validator input handling", () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(s3.commandCalls(HeadObjectCommand)).toEqual([]);
-    expect(sqs.commandCalls(SendMessageCommand)).toEqual([]);
+    expect(sentTo(VALIDATION_QUEUE_URL)).toEqual([]);
+    expect(sentTo(FAILURE_QUEUE_URL)).toEqual([]);
   });
 
   it("reports malformed bodies with the body attached instead of retrying them", async () => {

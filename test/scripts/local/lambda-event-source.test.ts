@@ -47,6 +47,7 @@ async function deliverOnce(bodies: string[], handler: SqsHandler) {
     functionName: "test-function",
     batchSize: 10,
     batchingWindowMs: 100,
+    timeoutMs: 30_000,
     handler: async (event, context) => {
       events.push(event);
       return handler(event, context);

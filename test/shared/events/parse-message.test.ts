@@ -22,6 +22,7 @@ describe("parseMessageBody", () => {
           reason: "PutObject",
         },
       ],
+      sources: [event],
       problems: [],
       attempt: 1,
       eventId: "17793124-05d4-b198-2fde-7ededc63b103",
@@ -80,7 +81,7 @@ describe("parseMessageBody", () => {
     });
   });
 
-  it("ignores S3 events that are not Object Created, and non-S3 EventBridge events", () => {
+  it("ignores S3 events that are not Object Created", () => {
     const deleted = {
       ...eventBridgeObjectCreated({ bucket: "b-1", key: "k" }),
       "detail-type": "Object Deleted",
@@ -89,17 +90,11 @@ describe("parseMessageBody", () => {
       kind: "ignored",
       reason: 'S3 "Object Deleted" event, not Object Created',
     });
-    const ec2 = { source: "aws.ec2", "detail-type": "EC2 Instance State-change Notification" };
-    expect(parseMessageBody(JSON.stringify(ec2)).kind).toBe("ignored");
     const removed = s3Notification([{ bucket: "b-1", key: "k" }]);
     (removed.Records as Record<string, unknown>[])[0]!.eventName = "ObjectRemoved:Delete";
     expect(parseMessageBody(JSON.stringify(removed))).toEqual({
       kind: "ignored",
-      reason: "no ObjectCreated record (Records[0] is ObjectRemoved:Delete)",
-    });
-    expect(parseMessageBody(JSON.stringify({ Records: [] }))).toEqual({
-      kind: "ignored",
-      reason: "no records",
+      reason: 'no ObjectCreated record (Records[0] is "ObjectRemoved:Delete")',
     });
   });
 
@@ -118,7 +113,29 @@ describe("parseMessageBody", () => {
         "detail-type": "Object Created",
         detail: { bucket: { name: "b-1" } },
       }),
-      "Object Created event without detail.bucket.name or detail.object.key",
+      "Object Created event: no object key",
+    ],
+    // Not S3 messages with nothing to validate: someone sent something else, so it is reported.
+    ["a notification without records", '{"Records":[]}', "a notification with no records"],
+    [
+      "an aws.s3 event without detail-type",
+      '{"source":"aws.s3","detail":{}}',
+      "an aws.s3 event without a detail-type",
+    ],
+    [
+      "an Object Created event without source",
+      '{"detail-type":"Object Created","detail":{}}',
+      "an EventBridge event without source",
+    ],
+    [
+      "an event of another source",
+      '{"source":"aws.s3x","detail-type":"Object Created"}',
+      'an EventBridge event from "aws.s3x", not aws.s3',
+    ],
+    [
+      "an EC2 event",
+      '{"source":"aws.ec2","detail-type":"EC2 Instance State-change Notification"}',
+      'an EventBridge event from "aws.ec2", not aws.s3',
     ],
     [
       "a record that is not S3",
@@ -137,9 +154,7 @@ describe("parseMessageBody", () => {
     delete ((body.Records as Record<string, any>[])[1]!.s3.object as Record<string, unknown>).key;
     const parsed = parseMessageBody(JSON.stringify(body));
     expect(parsed.kind === "objects" && parsed.objects.map((o) => o.key)).toEqual(["good"]);
-    expect(parsed.kind === "objects" && parsed.problems).toEqual([
-      "Records[1] has no s3.bucket.name or s3.object.key",
-    ]);
+    expect(parsed.kind === "objects" && parsed.problems).toEqual(["Records[1]: no object key"]);
   });
 
   it("reads our own pending-check messages with their attempt count", () => {
@@ -155,6 +170,7 @@ describe("parseMessageBody", () => {
     expect(parseMessageBody(JSON.stringify(body))).toEqual({
       kind: "objects",
       objects: [{ bucket: "b-1", key: "k", versionId: "v" }],
+      sources: [{ id: "e-1" }],
       problems: [],
       attempt: 3,
       firstCheckedAt: "2026-01-01T00:00:00.000Z",

@@ -73,21 +73,21 @@ describe("planAlerts: one alert per report, a digest per kind", () => {
     expect(planned[0]?.messageIds).toEqual(["msg-01", "msg-02"]);
   });
 
-  it("still alerts, with the raw body, when a report cannot be rendered", () => {
-    // Prepare: passes the schema check, but a nested field has the wrong type.
+  it("alerts, with the raw body, on a report whose fields have the wrong types", () => {
+    // Prepare: the schema says what the notifier reads; a nested field of the wrong type fails it.
     const broken = JSON.stringify({ ...reportFor("MISMATCH"), evidence: { compared: 42 } });
-    const log = silentLog();
 
     // Act
-    const planned = planAlerts([failureQueueRecord(broken)], context, log);
+    const planned = planAlerts([failureQueueRecord(broken)], context, silentLog());
 
     // Assess
     expect(planned).toHaveLength(1);
     const alert = planned[0]?.alert;
-    expect(alert?.subject).toBe("[backup-validator prod] UNRECOGNISED_MESSAGE: could not render");
-    expect(alert?.body).toContain("the notifier could not render it (TypeError:");
+    expect(alert?.subject).toBe(
+      "[backup-validator prod] UNRECOGNISED_MESSAGE: unreadable failure report",
+    );
+    expect(alert?.body).toContain("cannot read (invalid evidence)");
     expect(alert?.body).toContain('"evidence":{"compared":42}');
-    expect(log.error).toHaveBeenCalledOnce();
   });
 });
 

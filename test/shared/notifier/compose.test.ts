@@ -37,6 +37,7 @@ const SUBJECTS: Record<ReportedVerdict, string> = {
   REPLICATION_FAILED: "[backup-validator prod] REPLICATION_FAILED documents: reports/q3.pdf",
   REPLICATION_OVERDUE: "[backup-validator prod] REPLICATION_OVERDUE documents: reports/q3.pdf",
   UNVERIFIABLE: "[backup-validator prod] UNVERIFIABLE documents: reports/q3.pdf",
+  UNCHECKABLE: "[backup-validator prod] UNCHECKABLE documents: reports/q3.pdf",
   UNMAPPED_BUCKET:
     "[backup-validator prod] UNMAPPED_BUCKET backup-validator-prod-photos-primary: reports/q3.pdf",
   MALFORMED_EVENT:
@@ -250,7 +251,7 @@ describe("anything else still alerts, showing the body", () => {
       "future-report",
       JSON.stringify({ ...reportFor("MISMATCH"), schemaVersion: 2 }),
       "[backup-validator prod] UNRECOGNISED_MESSAGE: unreadable failure report",
-      'a backup-validator.failure-report message this notifier cannot read (schemaVersion 2, verdict "MISMATCH")',
+      "a backup-validator.failure-report message this notifier cannot read (schemaVersion 2 is not 1): it is corrupted or comes from a newer validator",
     ],
   ];
 
