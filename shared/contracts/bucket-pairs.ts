@@ -44,6 +44,17 @@ export function parseBucketPairs(raw: string, variable = "BUCKET_PAIRS"): Bucket
     pairs.set(primaryBucket, { primaryBucket, replicaBucket, category });
   }
   if (pairs.size === 0) throw new ConfigurationError(variable, "names no bucket pair", raw);
+  // A bucket that is both a primary and a replica (A→B and B→A, or A→B→C) would be validated
+  // against itself in a loop, and replication would feed one pair's replicas to another.
+  for (const pair of pairs.values()) {
+    if (pairs.has(pair.replicaBucket)) {
+      throw new ConfigurationError(
+        variable,
+        `"${pair.replicaBucket}" is the replica of "${pair.primaryBucket}" and a primary too`,
+        raw,
+      );
+    }
+  }
   return pairs;
 }
 

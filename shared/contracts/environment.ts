@@ -88,16 +88,39 @@ export interface ValidatorConfig {
   readonly stage?: string;
 }
 
-/** Reads and validates the checksum-validator's settings; throws ConfigurationError. */
+/**
+ * Reads and validates the checksum-validator's settings; throws ConfigurationError. Besides
+ * each value's own shape it refuses the combinations that break the system quietly: the failure
+ * queue being the validation queue (a malformed message would be re-read and re-reported
+ * forever), the replicas in the primary's own region (not a disaster-recovery copy).
+ */
 export function loadValidatorConfig(env: Environment): ValidatorConfig {
   const names = VALIDATOR_VARIABLES;
   const stage = optionalString(env, names.stage);
+  const primaryRegion = optionalString(env, "AWS_REGION");
+  const replicaRegion = checkRegion(requireString(env, names.replicaRegion), names.replicaRegion);
+  if (replicaRegion === primaryRegion) {
+    throw new ConfigurationError(
+      names.replicaRegion,
+      "must differ from the function's own region AWS_REGION (Cross-Region Replication)",
+      replicaRegion,
+    );
+  }
+  const failureQueueUrl = requireQueueUrl(env, names.failureQueueUrl);
+  const validationQueueUrl = requireQueueUrl(env, names.validationQueueUrl);
+  if (sameQueue(failureQueueUrl, validationQueueUrl)) {
+    throw new ConfigurationError(
+      names.failureQueueUrl,
+      `must not be the validation queue (${names.validationQueueUrl}): reports would be read back as events, forever`,
+      failureQueueUrl,
+    );
+  }
   return {
     bucketPairs: parseBucketPairs(requireString(env, names.bucketPairs), names.bucketPairs),
-    replicaRegion: checkRegion(requireString(env, names.replicaRegion), names.replicaRegion),
-    primaryRegion: optionalString(env, "AWS_REGION"),
-    failureQueueUrl: requireUrl(env, names.failureQueueUrl),
-    validationQueueUrl: requireUrl(env, names.validationQueueUrl),
+    replicaRegion,
+    primaryRegion,
+    failureQueueUrl,
+    validationQueueUrl,
     replicationDeadlineSeconds: optionalInteger(
       env,
       names.replicationDeadlineSeconds,
@@ -167,8 +190,30 @@ export function optionalInteger(
   return value;
 }
 
-function requireUrl(env: Environment, name: string): string {
+/**
+ * An SQS queue URL: http(s), with the account and queue name as the last two path segments
+ * (https://sqs.<region>.amazonaws.com/<account>/<name>; emulators use other hosts). A queue ARN
+ * is refused by name: it parses as a URL ("arn:" as the scheme) but the SDK cannot send to it.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html
+ */
+function requireQueueUrl(env: Environment, name: string): string {
   const value = requireString(env, name);
-  if (!URL.canParse(value)) throw new ConfigurationError(name, "must be a URL", value);
+  if (value.startsWith("arn:")) {
+    throw new ConfigurationError(
+      name,
+      "must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/<name>), not its ARN",
+      value,
+    );
+  }
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  const segments = url?.pathname.split("/").filter(Boolean) ?? [];
+  if (!url || !["http:", "https:"].includes(url.protocol) || segments.length < 2) {
+    throw new ConfigurationError(name, "must be an SQS queue URL", value);
+  }
   return value;
+}
+
+function sameQueue(left: string, right: string): boolean {
+  const path = (value: string) => new URL(value).pathname.replace(/\/+$/, "");
+  return path(left) === path(right) && new URL(left).host === new URL(right).host;
 }

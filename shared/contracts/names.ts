@@ -3,6 +3,7 @@
  * and bucket names. The stacks (resources/), the functions' configuration and the on-call
  * commands all check with these, so a value accepted at deploy time is accepted at run time.
  */
+import { BucketLocationConstraint } from "@aws-sdk/client-s3";
 import { ConfigurationError } from "../errors.ts";
 
 // Stages become part of bucket names, which must be lowercase.
@@ -28,9 +29,26 @@ export function checkStage(stage: string, variable = "stage"): string {
   return stage;
 }
 
+/**
+ * Regions S3 can hold a bucket in, as the pinned SDK knows them: the CreateBucket location
+ * constraints, plus us-east-1 (the default, never given as a constraint).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucketConfiguration.html
+ */
+const S3_REGIONS: ReadonlySet<string> = new Set([
+  "us-east-1",
+  ...Object.values(BucketLocationConstraint).filter((value) => REGION.test(value)),
+]);
+
 export function checkRegion(region: string, variable = "region"): string {
   if (!REGION.test(region)) {
     throw new ConfigurationError(variable, "must be an AWS region such as us-west-2", region);
+  }
+  if (!S3_REGIONS.has(region)) {
+    throw new ConfigurationError(
+      variable,
+      "is not a region S3 knows (the regions of the AWS SDK this version is built with)",
+      region,
+    );
   }
   return region;
 }

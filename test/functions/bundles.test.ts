@@ -5,13 +5,13 @@
  * bundling, ESM/CommonJS interop, missing dependencies.
  */
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import yauzl from "yauzl";
+import { unpackFunction } from "../../scripts/infra/bundles.ts";
 import { type Emulator, startEmulator } from "../helpers/emulator.ts";
 import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../helpers/events.ts";
 import { packaged } from "../helpers/packaged.ts";
@@ -35,31 +35,8 @@ afterAll(async () => {
 });
 
 /** Unpacks a function's zip and returns the path of its handler module. */
-async function unpack(functionName: string): Promise<string> {
-  const target = join(directory, functionName);
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(join(packageDir, `${functionName}.zip`), { lazyEntries: true }, (error, file) =>
-      error ? reject(error) : resolve(file),
-    ),
-  );
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: yauzl.Entry) => {
-      if (entry.fileName.endsWith("/")) return zip.readEntry();
-      zip.openReadStream(entry, async (error, stream) => {
-        if (error) return reject(error);
-        const chunks: Buffer[] = [];
-        for await (const chunk of stream) chunks.push(chunk as Buffer);
-        const path = join(target, entry.fileName);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, Buffer.concat(chunks));
-        zip.readEntry();
-      });
-    });
-    zip.on("end", resolve);
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return join(target, "functions", functionName, "handler.mjs");
+function unpack(functionName: string): Promise<string> {
+  return unpackFunction(packageDir, functionName, join(directory, functionName));
 }
 
 /** Invokes a bundled handler in a fresh Node process (a cold start) and returns its response. */
@@ -138,4 +115,43 @@ it("runs the packaged checksum-validator and failure-notifier end to end", async
   expect(JSON.parse(alert?.Body ?? "").Subject).toBe(
     "[backup-validator bundle] MISMATCH documents: q3.pdf",
   );
+}, 60_000);
+
+it("keeps error class names, so a bad setting is named as such at cold start", async () => {
+  // Prepare
+  const validator = await unpack("checksum-validator");
+
+  // Act
+  const failed = await invoke(
+    validator,
+    {
+      ...emulator.environment(),
+      BUCKET_PAIRS: "{oops",
+      REPLICA_REGION: "us-west-2",
+      VALIDATION_QUEUE_URL: `${emulator.endpoint}/000000000000/bv-validation`,
+      FAILURE_QUEUE_URL: `${emulator.endpoint}/000000000000/bv-failures`,
+    },
+    sqsEvent(),
+  ).then(
+    () => "",
+    (error: Error) => error.message,
+  );
+
+  // Assess
+  expect(failed).toContain('ConfigurationError: BUCKET_PAIRS: must be a JSON object (got "{oops")');
+}, 60_000);
+
+it("ships source maps without the sources", async () => {
+  // Prepare
+  const validator = await unpack("checksum-validator");
+
+  // Act
+  const map = JSON.parse(await readFile(`${validator}.map`, "utf8")) as {
+    sources: string[];
+    sourcesContent?: unknown[];
+  };
+
+  // Assess
+  expect(map.sources.some((source) => source.includes("shared/validator"))).toBe(true);
+  expect(map.sourcesContent ?? []).toEqual([]);
 }, 60_000);

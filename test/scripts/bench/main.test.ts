@@ -32,4 +32,13 @@ describe("npm run bench", () => {
     expect(printed).toMatch(/throughput\s+\d+ objects\/s/);
     expect(printed).toMatch(/peak RSS\s+\d+ MiB/);
   });
+
+  it("init mode loads each packaged handler in fresh processes beside an empty module", async () => {
+    const out = capture();
+    expect(await benchMain(["init", "--runs", "1"], out)).toBe(0);
+    const printed = out.chunks.join("");
+    expect(printed).toMatch(/empty module \(floor\)\s+[\d.]+ ms/);
+    expect(printed).toMatch(/checksum-validator\s+[\d.]+ ms .*bundle \d+ KiB/);
+    expect(printed).toMatch(/failure-notifier\s+[\d.]+ ms .*bundle \d+ KiB/);
+  }, 120_000);
 });

@@ -67,7 +67,35 @@ describe("loadValidatorConfig", () => {
       { REPLICA_REGION: "Oregon" },
       'REPLICA_REGION: must be an AWS region such as us-west-2 (got "Oregon")',
     ],
-    [{ FAILURE_QUEUE_URL: "failures" }, 'FAILURE_QUEUE_URL: must be a URL (got "failures")'],
+    [
+      { FAILURE_QUEUE_URL: "failures" },
+      'FAILURE_QUEUE_URL: must be an SQS queue URL (got "failures")',
+    ],
+    // The dangerous combinations: each must stop the function at cold start.
+    [
+      { FAILURE_QUEUE_URL: validEnvironment.VALIDATION_QUEUE_URL },
+      "FAILURE_QUEUE_URL: must not be the validation queue (VALIDATION_QUEUE_URL)",
+    ],
+    [
+      { FAILURE_QUEUE_URL: "arn:aws:sqs:us-east-1:111122223333:bv-dev-failures" },
+      "FAILURE_QUEUE_URL: must be the queue's URL (https://sqs.<region>.amazonaws.com/<account>/<name>), not its ARN",
+    ],
+    [
+      { REPLICA_REGION: "us-east-1" },
+      'REPLICA_REGION: must differ from the function\'s own region AWS_REGION (Cross-Region Replication) (got "us-east-1")',
+    ],
+    [
+      { REPLICA_REGION: "us-west-9" },
+      'REPLICA_REGION: is not a region S3 knows (the regions of the AWS SDK this version is built with) (got "us-west-9")',
+    ],
+    [
+      { BUCKET_PAIRS: '{"bucket-a":"bucket-b","bucket-b":"bucket-a"}' },
+      'BUCKET_PAIRS: "bucket-b" is the replica of "bucket-a" and a primary too',
+    ],
+    [
+      { BUCKET_PAIRS: '{"bucket-a":"bucket-b","bucket-b":"bucket-c"}' },
+      'BUCKET_PAIRS: "bucket-b" is the replica of "bucket-a" and a primary too',
+    ],
     [{ VALIDATION_QUEUE_URL: " " }, "VALIDATION_QUEUE_URL: is required"],
     [
       { REPLICATION_DEADLINE_SECONDS: "15m" },
