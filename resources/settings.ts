@@ -79,6 +79,8 @@ export type NameKey =
   | "failureQueue"
   | "failureDlq"
   | "alertTopic"
+  | "replicationRole"
+  | "objectCreatedRule"
   | "function"
   | "dashboard";
 
@@ -180,6 +182,12 @@ export interface ResourceNames {
   readonly failureQueue: string;
   readonly failureDlq: string;
   readonly alertTopic: string;
+  /**
+   * Named, not generated, so that the replica stack (deployed first, in another region) can name
+   * it in its bucket policies; IAM and EventBridge allow 64 characters.
+   */
+  readonly replicationRole: string;
+  readonly objectCreatedRule: string;
   readonly functions: Readonly<Record<FunctionKey, string>>;
   readonly dashboard: string;
 }
@@ -226,6 +234,18 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     return rendered;
   };
 
+  // IAM role and EventBridge rule names: at most 64 characters.
+  const shortName = (key: NameKey) => {
+    const rendered = name(key);
+    if (rendered.length > 64) {
+      throw new ConfigurationError(
+        "stage",
+        `makes the ${key} name longer than 64 characters; shorten the stage`,
+        rendered,
+      );
+    }
+    return rendered;
+  };
   return {
     stage,
     accountId,
@@ -247,6 +267,8 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     failureQueue: name("failureQueue"),
     failureDlq: name("failureDlq"),
     alertTopic: name("alertTopic"),
+    replicationRole: shortName("replicationRole"),
+    objectCreatedRule: shortName("objectCreatedRule"),
     functions: {
       "checksum-validator": name("function", { function: "checksum-validator" }),
       "failure-notifier": name("function", { function: "failure-notifier" }),

@@ -34,7 +34,20 @@ export interface StackInputs {
    * may create and change roles only with its boundary, so CI deploys must pass it.
    */
   readonly permissionsBoundary?: string;
+  /**
+   * S3 Object Lock on the replica buckets (off by default): every replica version is kept
+   * unchangeable for `days` in this mode. GOVERNANCE can be lifted by a principal with
+   * s3:BypassGovernanceRetention; COMPLIANCE by no one, not even the account root.
+   */
+  readonly objectLock?: { readonly mode: ObjectLockMode; readonly days: number };
+  /**
+   * An IAM role allowed, besides replication and CloudFormation, to change replica objects and
+   * the replica buckets' protection: the documented way out of a bad day. Absent: no one.
+   */
+  readonly breakGlassRoleArn?: string;
 }
+
+export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
 
 export const PARAMETER_NAMES = [
   "primaryRegion",
@@ -45,6 +58,9 @@ export const PARAMETER_NAMES = [
   "replicationTimeControl",
   "replicaLookup",
   "permissionsBoundary",
+  "objectLockMode",
+  "objectLockRetentionDays",
+  "breakGlassRoleArn",
 ] as const;
 type ParameterName = (typeof PARAMETER_NAMES)[number];
 
@@ -102,6 +118,10 @@ export function readInputs(options: CliOptions, stack: "primary" | "replica"): S
     ...(params.permissionsBoundary === undefined || params.permissionsBoundary === ""
       ? {}
       : { permissionsBoundary: parsePolicyArn(params.permissionsBoundary) }),
+    ...parseObjectLock(params.objectLockMode, params.objectLockRetentionDays),
+    ...(params.breakGlassRoleArn === undefined || params.breakGlassRoleArn === ""
+      ? {}
+      : { breakGlassRoleArn: parseRoleArn(params.breakGlassRoleArn) }),
   };
   // Validates stage, regions and every bucket name's length before anything is generated.
   namesFor(inputs);
@@ -167,6 +187,52 @@ function parsePolicyArn(value: string): string {
     "must be an IAM policy ARN (arn:aws:iam::<account id>:policy/<name>)",
     value,
   );
+}
+
+// arn:<partition>:iam::<account>:role/<path/><name>
+const IAM_ROLE_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+function parseRoleArn(value: string): string {
+  if (IAM_ROLE_ARN.test(value)) return value;
+  throw new ConfigurationError(
+    "--param breakGlassRoleArn",
+    "must be an IAM role ARN (arn:aws:iam::<account id>:role/<name>)",
+    value,
+  );
+}
+
+/** Object Lock needs both a mode and a period; "off" (or no mode) leaves it off. */
+function parseObjectLock(
+  mode: string | undefined,
+  days: string | undefined,
+): { objectLock?: { mode: ObjectLockMode; days: number } } {
+  if (mode === undefined || mode === "" || mode === "off") {
+    if (days !== undefined && days !== "") {
+      throw new ConfigurationError(
+        "--param objectLockRetentionDays",
+        "needs --param objectLockMode=GOVERNANCE or COMPLIANCE",
+        days,
+      );
+    }
+    return {};
+  }
+  if (mode !== "GOVERNANCE" && mode !== "COMPLIANCE") {
+    throw new ConfigurationError(
+      "--param objectLockMode",
+      "must be GOVERNANCE, COMPLIANCE or off",
+      mode,
+    );
+  }
+  // S3 allows up to 100 years; a default retention needs a period.
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html
+  if (days === undefined || !/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 36_500) {
+    throw new ConfigurationError(
+      "--param objectLockRetentionDays",
+      "must be a whole number of days from 1 to 36500 when objectLockMode is set",
+      days ?? "",
+    );
+  }
+  return { objectLock: { mode, days: Number(days) } };
 }
 
 function parseLookup(value: string): ReplicaLookup {

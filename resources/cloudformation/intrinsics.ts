@@ -50,10 +50,25 @@ export function pascalCase(text: string): string {
 export const s3BucketArn = (bucketName: string) => sub(`arn:\${AWS::Partition}:s3:::${bucketName}`);
 export const s3ObjectsArn = (bucketName: string) =>
   sub(`arn:\${AWS::Partition}:s3:::${bucketName}/*`);
+/**
+ * The KMS encryption context S3 uses for objects of these buckets: the bucket ARN with S3 Bucket
+ * Keys, the object ARN without. A `StringLike` condition on it limits a key grant to them.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+ */
+export const s3EncryptionContext = (bucketNames: readonly string[]) => ({
+  "kms:EncryptionContext:aws:s3:arn": bucketNames.flatMap((bucket) => [
+    s3BucketArn(bucket),
+    s3ObjectsArn(bucket),
+  ]),
+});
 export const sqsQueueArn = (queueName: string) =>
   sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${queueName}`);
 export const snsTopicArn = (topicName: string) =>
   sub(`arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${topicName}`);
+export const iamRoleArn = (roleName: string) =>
+  sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleName}`);
+export const eventRuleArn = (ruleName: string) =>
+  sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleName}`);
 export const lambdaLogGroupName = (functionName: string) => `/aws/lambda/${functionName}`;
 export const logGroupArn = (logGroupName: string) =>
   sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`);

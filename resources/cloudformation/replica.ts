@@ -5,7 +5,9 @@
 import { namesFor, type StackInputs } from "./inputs.ts";
 import {
   getAtt,
+  iamRoleArn,
   type Outputs,
+  type PolicyStatement,
   pascalCase,
   type Resources,
   ref,
@@ -29,6 +31,102 @@ export const REPLICA_OUTPUTS = {
   dataKeyArn: "ReplicaDataKeyArn",
 } as const;
 
+/**
+ * The replicas are the backups: nobody but replication may change them. The bucket policy
+ * denies, to every principal (account root and administrators included):
+ * - writing, deleting, re-tagging or re-locking replica objects, except the break-glass role;
+ * - replicating into the bucket, except the stage's replication role (fixed name, primary stack);
+ * - changing the bucket's protection (policy, versioning, lifecycle, Object Lock, replication,
+ *   encryption, public access, deletion) except through CloudFormation (aws:CalledViaFirst:
+ *   the stacks' own updates) or by the break-glass role.
+ * Expiry by the bucket's lifecycle rules is S3's own action and not subject to bucket policies.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-calledviafirst
+ */
+export function backupProtection(
+  bucketLogicalId: string,
+  replicationRoleName: string,
+  breakGlassRoleArn: string | undefined,
+): PolicyStatement[] {
+  const bucketArn = getAtt(bucketLogicalId, "Arn");
+  const objectsArn = { "Fn::Join": ["", [bucketArn, "/*"]] };
+  const exceptBreakGlass = breakGlassRoleArn
+    ? { ArnNotEquals: { "aws:PrincipalArn": breakGlassRoleArn } }
+    : {};
+  return [
+    {
+      Sid: "OnlyBreakGlassChangesReplicas",
+      Effect: "Deny",
+      Principal: "*",
+      Action: REPLICA_OBJECT_CHANGES,
+      Resource: objectsArn,
+      ...(breakGlassRoleArn ? { Condition: exceptBreakGlass } : {}),
+    },
+    {
+      Sid: "OnlyTheStageReplicationRoleReplicates",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+      Resource: objectsArn,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": iamRoleArn(replicationRoleName) } },
+    },
+    {
+      Sid: "ProtectionChangesOnlyThroughCloudFormation",
+      Effect: "Deny",
+      Principal: "*",
+      Action: BUCKET_PROTECTION_CHANGES,
+      Resource: bucketArn,
+      Condition: {
+        StringNotEqualsIfExists: { "aws:CalledViaFirst": "cloudformation.amazonaws.com" },
+        ...exceptBreakGlass,
+      },
+    },
+  ];
+}
+
+/** Everything that changes a replica object's bytes, existence, tags or lock. */
+export const REPLICA_OBJECT_CHANGES = [
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:DeleteObjectVersion",
+  "s3:PutObjectTagging",
+  "s3:PutObjectVersionTagging",
+  "s3:DeleteObjectTagging",
+  "s3:DeleteObjectVersionTagging",
+  "s3:PutObjectRetention",
+  "s3:PutObjectLegalHold",
+  "s3:BypassGovernanceRetention",
+] as const;
+
+/** Everything that changes how a replica bucket protects its objects. */
+export const BUCKET_PROTECTION_CHANGES = [
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+  "s3:PutBucketVersioning",
+  "s3:PutLifecycleConfiguration",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutReplicationConfiguration",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutBucketPublicAccessBlock",
+  "s3:PutBucketOwnershipControls",
+  "s3:DeleteBucket",
+] as const;
+
+/**
+ * Object Lock on the replica buckets (with --param objectLockMode/objectLockRetentionDays): every
+ * replica version gets the default retention; replication from unlocked primaries into locked
+ * replicas needs no more than this. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+ */
+function objectLockProperties(inputs: StackInputs): Record<string, unknown> {
+  if (!inputs.objectLock) return {};
+  return {
+    ObjectLockEnabled: true,
+    ObjectLockConfiguration: {
+      ObjectLockEnabled: "Enabled",
+      Rule: { DefaultRetention: { Mode: inputs.objectLock.mode, Days: inputs.objectLock.days } },
+    },
+  };
+}
+
 export const replicaBucketLogicalId = (category: string) => `ReplicaBucket${pascalCase(category)}`;
 
 export function replicaStack(inputs: StackInputs) {
@@ -43,8 +141,16 @@ export function replicaStack(inputs: StackInputs) {
   const outputs: Outputs = {};
   for (const pair of names.buckets) {
     const logicalId = replicaBucketLogicalId(pair.category);
-    resources[logicalId] = dataBucket(inputs, pair.replicaBucket, `replica/${pair.category}/`);
-    resources[`${logicalId}Policy`] = tlsOnlyBucketPolicy(logicalId);
+    resources[logicalId] = dataBucket(
+      inputs,
+      pair.replicaBucket,
+      `replica/${pair.category}/`,
+      objectLockProperties(inputs),
+    );
+    resources[`${logicalId}Policy`] = tlsOnlyBucketPolicy(
+      logicalId,
+      backupProtection(logicalId, names.replicationRole, inputs.breakGlassRoleArn),
+    );
     outputs[logicalId] = {
       Description: `Replica bucket of the ${pair.category} category`,
       Value: ref(logicalId),

@@ -139,7 +139,7 @@ export async function guardTemplates(
   params: Readonly<Record<string, string>>,
 ): Promise<string[]> {
   const suppressions = readSuppressions();
-  const withDefaults = { bucketEncryption: "SSE-S3", ...params };
+  const withDefaults = { bucketEncryption: "SSE-S3", objectLockMode: "off", ...params };
   const problems: string[] = [];
   const used: string[] = [];
   for (const template of templatePaths) {

@@ -130,7 +130,20 @@ export const KMS_VARIANT = [
   "alertEmails=ops@example.com,oncall@example.org",
   "replicationTimeControl=false",
   "categories=documents,media,databases,ledgers",
+  "objectLockMode=GOVERNANCE",
+  "objectLockRetentionDays=90",
+  "breakGlassRoleArn=arn:aws:iam::123456789012:role/backup-break-glass",
 ] as const;
+
+/** The `--param` values a package was built with, as name → value. */
+export function paramsOf(params: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    params.map((param) => [
+      param.slice(0, param.indexOf("=")),
+      param.slice(param.indexOf("=") + 1),
+    ]),
+  );
+}
 
 export function resourcesOfType(template: Template, type: string): [string, TemplateResource][] {
   return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);

@@ -275,8 +275,43 @@ describe("readInputs (deploy parameters)", () => {
       { region: "us-east-2", param: ["primaryRegion=us-east-1"] },
       "primary",
     ],
+    ["an unknown Object Lock mode", { param: ["objectLockMode=LEGAL"] }, "replica"],
+    ["an Object Lock mode without a period", { param: ["objectLockMode=COMPLIANCE"] }, "replica"],
+    [
+      "an Object Lock period of 0 days",
+      { param: ["objectLockMode=GOVERNANCE", "objectLockRetentionDays=0"] },
+      "replica",
+    ],
+    ["a period without a mode", { param: ["objectLockRetentionDays=90"] }, "replica"],
+    [
+      "a policy ARN as break-glass role",
+      { param: [`breakGlassRoleArn=${"arn:aws:iam::123456789012:policy/x"}`] },
+      "replica",
+    ],
   ])("rejects %s", (_case, options, stack) => {
     expect(() => readInputs(options, stack)).toThrow(ConfigurationError);
+  });
+
+  it("reads Object Lock and the break-glass role, off and absent by default", () => {
+    expect(readInputs({}, "replica")).not.toHaveProperty("objectLock");
+    expect(readInputs({ param: ["objectLockMode=off"] }, "replica")).not.toHaveProperty(
+      "objectLock",
+    );
+    expect(
+      readInputs(
+        {
+          param: [
+            "objectLockMode=COMPLIANCE",
+            "objectLockRetentionDays=90",
+            "breakGlassRoleArn=arn:aws:iam::123456789012:role/ops/break-glass",
+          ],
+        },
+        "replica",
+      ),
+    ).toMatchObject({
+      objectLock: { mode: "COMPLIANCE", days: 90 },
+      breakGlassRoleArn: "arn:aws:iam::123456789012:role/ops/break-glass",
+    });
   });
 });
 

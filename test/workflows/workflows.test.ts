@@ -28,6 +28,9 @@ const DEPLOY_VARIABLES = [
   "ALERT_EMAILS",
   "BUCKET_ENCRYPTION",
   "REPLICATION_TIME_CONTROL",
+  "OBJECT_LOCK_MODE",
+  "OBJECT_LOCK_RETENTION_DAYS",
+  "BREAK_GLASS_ROLE_ARN",
 ];
 /** Set for the whole deploy job (its first step requires it); optional for destroy. */
 const BOUNDARY_VARIABLE = "PERMISSIONS_BOUNDARY_ARN";
@@ -279,6 +282,9 @@ describe("deploy.yml", () => {
         ALERT_EMAILS: "ops@example.com, on call@example.org",
         BUCKET_ENCRYPTION: "SSE-KMS",
         REPLICATION_TIME_CONTROL: "false",
+        OBJECT_LOCK_MODE: "GOVERNANCE",
+        OBJECT_LOCK_RETENTION_DAYS: "90",
+        BREAK_GLASS_ROLE_ARN: "arn:aws:iam::123456789012:role/break-glass",
         PERMISSIONS_BOUNDARY_ARN: BOUNDARY,
       });
 
@@ -296,6 +302,9 @@ describe("deploy.yml", () => {
           "--param=alertEmails=ops@example.com, on call@example.org",
           "--param=bucketEncryption=SSE-KMS",
           "--param=replicationTimeControl=false",
+          "--param=objectLockMode=GOVERNANCE",
+          "--param=objectLockRetentionDays=90",
+          "--param=breakGlassRoleArn=arn:aws:iam::123456789012:role/break-glass",
           `--param=permissionsBoundary=${BOUNDARY}`,
         ),
       });

@@ -7,7 +7,9 @@ import {
   policyDocument,
   type Resource,
   type Resources,
+  ref,
   s3BucketArn,
+  s3EncryptionContext,
   s3ObjectsArn,
 } from "../intrinsics.ts";
 import { DATA_KEY, dataBucket, tlsOnlyBucketPolicy } from "../storage.ts";
@@ -84,6 +86,18 @@ function replicationRole(
       ],
       Resource: primaries.map(s3ObjectsArn),
     },
+    ...(inputs.objectLock
+      ? [
+          {
+            // Replicating into Object Lock buckets carries each version's retention and legal
+            // hold along. https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html
+            Sid: "ReadSourceLockSettings",
+            Effect: "Allow" as const,
+            Action: ["s3:GetObjectRetention", "s3:GetObjectLegalHold"],
+            Resource: primaries.map(s3ObjectsArn),
+          },
+        ]
+      : []),
     {
       Sid: "WriteReplicas",
       Effect: "Allow",
@@ -94,12 +108,6 @@ function replicationRole(
   if (inputs.bucketEncryption === "SSE-KMS") {
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
     // With S3 Bucket Keys the encryption context is the bucket ARN, without them the object ARN.
-    const context = (buckets: readonly string[]) => ({
-      "kms:EncryptionContext:aws:s3:arn": buckets.flatMap((bucket) => [
-        s3BucketArn(bucket),
-        s3ObjectsArn(bucket),
-      ]),
-    });
     statements.push(
       {
         Sid: "DecryptSourceObjects",
@@ -108,7 +116,7 @@ function replicationRole(
         Resource: getAtt(DATA_KEY, "Arn"),
         Condition: {
           StringEquals: { "kms:ViaService": `s3.${inputs.primaryRegion}.amazonaws.com` },
-          StringLike: context(primaries),
+          StringLike: s3EncryptionContext(primaries),
         },
       },
       {
@@ -118,7 +126,7 @@ function replicationRole(
         Resource: replica.dataKeyArn,
         Condition: {
           StringEquals: { "kms:ViaService": `s3.${inputs.replicaRegion}.amazonaws.com` },
-          StringLike: context(replicas),
+          StringLike: s3EncryptionContext(replicas),
         },
       },
     );
@@ -127,10 +135,21 @@ function replicationRole(
     Type: "AWS::IAM::Role",
     Properties: {
       Description: `S3 Cross-Region Replication of backup-validator ${inputs.stage}`,
+      RoleName: names.replicationRole,
+      // Only S3 acting for this account's primary buckets may assume it (confused deputy).
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
       AssumeRolePolicyDocument: {
         Version: "2012-10-17",
         Statement: [
-          { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+          {
+            Effect: "Allow",
+            Principal: { Service: "s3.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+              StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") },
+              ArnLike: { "aws:SourceArn": primaries.map(s3BucketArn) },
+            },
+          },
         ],
       },
       Policies: [{ PolicyName: "replication", PolicyDocument: policyDocument(statements) }],

@@ -2,6 +2,7 @@
 import type { FunctionKey, ResourceNames } from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import {
+  eventRuleArn,
   getAtt,
   lambdaLogGroupName,
   type PolicyStatement,
@@ -47,15 +48,18 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
       {
         // EventBridge encrypts what it sends to the validation queue and its DLQ; SQS calls
         // KMS on its behalf. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html
-        // Only for this account's rules (confused deputy). Not aws:SourceArn = the rule: the
-        // rule targets the queue, which names this key, so the key cannot name the rule (a cycle).
+        // Only for the stage's Object Created rule (confused deputy). Its ARN is built from its
+        // name: a GetAtt would be a cycle (the rule targets the queue, which names this key).
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
         Sid: "EventBridgeSendsToEncryptedQueues",
         Effect: "Allow",
         Principal: { Service: "events.amazonaws.com" },
         Action: ["kms:GenerateDataKey", "kms:Decrypt"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") } },
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ref("AWS::AccountId") },
+          ArnEquals: { "aws:SourceArn": eventRuleArn(names.objectCreatedRule) },
+        },
       },
       {
         Sid: "ChecksumValidatorReceivesAndSends",

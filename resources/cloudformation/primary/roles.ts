@@ -13,6 +13,7 @@ import {
   type Resource,
   type Resources,
   s3BucketArn,
+  s3EncryptionContext,
   s3ObjectsArn,
   snsTopicArn,
   sqsQueueArn,
@@ -34,12 +35,21 @@ export function functionRoles(
   // caller may kms:Decrypt with the object's key ("If you enable checksum mode and the object is
   // ... encrypted with an AWS KMS key, you must have permission to use the kms:Decrypt action").
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
-  const decryptThroughS3 = (sid: string, keyArn: unknown, region: string): PolicyStatement => ({
+  // Only through S3, and only for objects of the paired buckets (their encryption context).
+  const decryptThroughS3 = (
+    sid: string,
+    keyArn: unknown,
+    region: string,
+    buckets: readonly string[],
+  ): PolicyStatement => ({
     Sid: sid,
     Effect: "Allow",
     Action: ["kms:Decrypt"],
     Resource: keyArn,
-    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+    Condition: {
+      StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+      StringLike: s3EncryptionContext(buckets),
+    },
   });
   const checksumsOfKmsObjects =
     inputs.bucketEncryption === "SSE-KMS"
@@ -48,11 +58,13 @@ export function functionRoles(
             "ReadChecksumsOfKmsPrimaryObjects",
             getAtt(DATA_KEY, "Arn"),
             inputs.primaryRegion,
+            primaries,
           ),
           decryptThroughS3(
             "ReadChecksumsOfKmsReplicaObjects",
             replica.dataKeyArn,
             inputs.replicaRegion,
+            replicas,
           ),
         ]
       : [];

@@ -8,6 +8,8 @@ export function ruleResources(names: ResourceNames): Resources {
     [LOGICAL_IDS.rule]: {
       Type: "AWS::Events::Rule",
       Properties: {
+        // Named, so that the queue key can trust EventBridge for this rule alone (keys.ts).
+        Name: names.objectCreatedRule,
         Description: "S3 Object Created in a primary bucket → validation queue",
         EventBusName: "default",
         State: "ENABLED",

@@ -27,6 +27,11 @@ import {
 const REGION = "us-east-1";
 const names = resourceNames("dev", { accountId: ACCOUNT_ID });
 const cfnNames = resourceNames("dev", { accountId: CLOUDFORMATION_ACCOUNT_ID });
+/** The KMS variant's names: it has a fourth category. */
+const kmsNames = resourceNames("dev", {
+  accountId: ACCOUNT_ID,
+  categories: ["documents", "media", "databases", "ledgers"],
+});
 
 let pkg: Packaged;
 let kms: Packaged;
@@ -261,9 +266,20 @@ describe("with --param bucketEncryption=SSE-KMS, replicationTimeControl=false, 4
 describe("replication role", () => {
   it("is assumed by S3 and has exactly the CRR permissions, on these buckets only", () => {
     const role = resource(t, "ReplicationRole").Properties;
-    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-      { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" },
-    ]);
+    // A fixed name (the replica buckets' policies name it) and a trust limited to S3 acting
+    // for this account's primary buckets.
+    expect(role.RoleName).toBe(names.replicationRole);
+    const [trust, ...moreTrust] = role.AssumeRolePolicyDocument.Statement;
+    expect(moreTrust).toEqual([]);
+    expect(trust).toMatchObject({
+      Effect: "Allow",
+      Principal: { Service: "s3.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
+    });
+    expect(trust.Condition.ArnLike["aws:SourceArn"].map(sub)).toEqual(
+      names.buckets.map((pair) => `arn:aws:s3:::${pair.primaryBucket}`),
+    );
     const statements = role.Policies[0].PolicyDocument.Statement.map(
       (s: { Action: string[]; Resource: unknown[] }) => ({
         Action: s.Action,
@@ -775,5 +791,39 @@ describe("packaging", () => {
   it(`never asks STS for the account id (\${aws:accountId} would need credentials)`, () => {
     expect(JSON.stringify(t)).not.toContain("aws:accountId");
     expect(JSON.stringify(pkg.replica)).not.toContain("aws:accountId");
+  });
+});
+
+describe("trust limited to this stage's own callers", () => {
+  it("lets EventBridge use the queue key for the stage's Object Created rule only", () => {
+    // Prepare
+    const rule = resource(t, "ObjectCreatedRule").Properties;
+    const statements = resource(t, "QueueKey").Properties.KeyPolicy.Statement as {
+      Sid: string;
+      Condition: Record<string, Record<string, unknown>>;
+    }[];
+    const eventBridge = statements.find((s) => s.Sid === "EventBridgeSendsToEncryptedQueues");
+
+    // Assess
+    expect(rule.Name).toBe(names.objectCreatedRule);
+    expect(eventBridge?.Condition.StringEquals).toEqual({
+      "aws:SourceAccount": { Ref: "AWS::AccountId" },
+    });
+    expect(sub(eventBridge?.Condition.ArnEquals?.["aws:SourceArn"])).toBe(
+      `arn:aws:events:us-east-1:${ACCOUNT_ID}:rule/${names.objectCreatedRule}`,
+    );
+  });
+
+  it("lets the checksum-validator decrypt only objects of the paired buckets", () => {
+    const statements = resource(kms.primary, "ChecksumValidatorRole").Properties.Policies[0]
+      .PolicyDocument.Statement as { Sid: string; Condition?: Record<string, any> }[];
+    const primaryKey = statements.find((s) => s.Sid === "ReadChecksumsOfKmsPrimaryObjects");
+    const context = primaryKey?.Condition?.StringLike["kms:EncryptionContext:aws:s3:arn"];
+    expect(context.map(sub)).toEqual(
+      kmsNames.buckets.flatMap((pair) => [
+        `arn:aws:s3:::${pair.primaryBucket}`,
+        `arn:aws:s3:::${pair.primaryBucket}/*`,
+      ]),
+    );
   });
 });

@@ -126,3 +126,82 @@ describe("contents", () => {
     expect([...types].sort()).toEqual(["AWS::S3::Bucket", "AWS::S3::BucketPolicy"]);
   });
 });
+
+describe("backup protection: nobody but replication changes the replicas", () => {
+  const policyOf = (template: Template) =>
+    resource(template, "ReplicaBucketDocumentsPolicy").Properties.PolicyDocument.Statement as {
+      Sid: string;
+      Effect: string;
+      Principal: unknown;
+      Action: string | string[];
+      Condition?: Record<string, Record<string, unknown>>;
+    }[];
+  const statement = (template: Template, sid: string) => {
+    const found = policyOf(template).find((candidate) => candidate.Sid === sid);
+    if (!found) throw new Error(`no statement ${sid}`);
+    return found;
+  };
+
+  it("denies every object write, delete, re-tag and re-lock to everyone, with no way round by default", () => {
+    // Act
+    const changes = statement(t, "OnlyBreakGlassChangesReplicas");
+
+    // Assess
+    expect(changes).toMatchObject({ Effect: "Deny", Principal: "*" });
+    expect(changes.Action).toEqual(
+      expect.arrayContaining(["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]),
+    );
+    expect(changes.Action).toContain("s3:BypassGovernanceRetention");
+    expect(changes.Condition).toBeUndefined();
+  });
+
+  it("lets only the stage's replication role replicate into the bucket", () => {
+    const replicate = statement(t, "OnlyTheStageReplicationRoleReplicates");
+    expect(replicate).toMatchObject({ Effect: "Deny", Principal: "*" });
+    expect(replicate.Action).toEqual([
+      "s3:ReplicateObject",
+      "s3:ReplicateDelete",
+      "s3:ReplicateTags",
+    ]);
+    expect(sub(replicate.Condition?.ArnNotEquals?.["aws:PrincipalArn"])).toBe(
+      `arn:aws:iam::${ACCOUNT_ID}:role/${names.replicationRole}`,
+    );
+  });
+
+  it("lets the bucket's protection change only through CloudFormation", () => {
+    const protection = statement(t, "ProtectionChangesOnlyThroughCloudFormation");
+    expect(protection).toMatchObject({ Effect: "Deny", Principal: "*" });
+    expect(protection.Action).toEqual(
+      expect.arrayContaining(["s3:PutBucketPolicy", "s3:PutReplicationConfiguration"]),
+    );
+    expect(protection.Condition).toEqual({
+      StringNotEqualsIfExists: { "aws:CalledViaFirst": "cloudformation.amazonaws.com" },
+    });
+  });
+
+  it("excepts the named break-glass role from the object and protection denials only", () => {
+    const role = "arn:aws:iam::123456789012:role/backup-break-glass";
+    const except = { ArnNotEquals: { "aws:PrincipalArn": role } };
+    expect(statement(kms.replica, "OnlyBreakGlassChangesReplicas").Condition).toEqual(except);
+    expect(statement(kms.replica, "ProtectionChangesOnlyThroughCloudFormation").Condition).toEqual({
+      StringNotEqualsIfExists: { "aws:CalledViaFirst": "cloudformation.amazonaws.com" },
+      ...except,
+    });
+    expect(
+      JSON.stringify(statement(kms.replica, "OnlyTheStageReplicationRoleReplicates")),
+    ).not.toContain("break-glass");
+  });
+
+  it("locks replica versions with the chosen mode and period, and only when asked", () => {
+    expect(
+      resource(t, "ReplicaBucketDocuments").Properties.ObjectLockConfiguration,
+    ).toBeUndefined();
+    expect(resource(kms.replica, "ReplicaBucketLedgers").Properties).toMatchObject({
+      ObjectLockEnabled: true,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: "Enabled",
+        Rule: { DefaultRetention: { Mode: "GOVERNANCE", Days: 90 } },
+      },
+    });
+  });
+});

@@ -12,7 +12,7 @@ import {
   type Suppressions,
   unusedSuppressions,
 } from "../../../scripts/infra/guard.ts";
-import { KMS_VARIANT, type Packaged, packaged } from "../../helpers/packaged.ts";
+import { KMS_VARIANT, type Packaged, packaged, paramsOf } from "../../helpers/packaged.ts";
 
 const VARIANTS: Record<"SSE-S3" | "SSE-KMS", readonly string[]> = {
   "SSE-S3": [],
@@ -33,7 +33,7 @@ describe.each(Object.keys(VARIANTS) as (keyof typeof VARIANTS)[])("cfn-guard, %s
     // Prepare
     const pkg = packages[variant];
     if (pkg === undefined) throw new Error("not packaged");
-    const params = { bucketEncryption: variant };
+    const params = paramsOf(VARIANTS[variant]);
 
     // Act
     const problems = await guardTemplates([pkg.paths.replica, pkg.paths.primary], params);
@@ -48,7 +48,7 @@ describe.each(Object.keys(VARIANTS) as (keyof typeof VARIANTS)[])("cfn-guard, %s
     if (pkg === undefined) throw new Error("not packaged");
 
     // Act
-    const problems = await guardTemplates([pkg.paths.replica], { bucketEncryption: variant });
+    const problems = await guardTemplates([pkg.paths.replica], paramsOf(VARIANTS[variant]));
 
     // Assess
     expect(problems.length).toBeGreaterThan(0);
