@@ -1,5 +1,5 @@
 import { compact } from "../../shared/objects.ts";
-import { formatDuration, shortenMiddle, table } from "../../shared/text.ts";
+import { displayText, formatDuration, shortenMiddle, table } from "../../shared/text.ts";
 import {
   type DescribedMessage,
   describeMessage,
@@ -112,7 +112,10 @@ export function renderMessageTable(messages: readonly DescribedMessage[]): strin
     ];
   });
   const headers = ["#", "bucket", "key", "version", "verdict / what", "recv", "age"];
-  return table([headers, ...rows], { header: true })
+  // A key or a note may hold control characters (a line break, an escape sequence): shown
+  // escaped, so a hostile message cannot rewrite the operator's terminal.
+  const safe = rows.map((row) => row.map(displayText));
+  return table([headers, ...safe], { header: true })
     .map((line) => `${line}\n`)
     .join("");
 }

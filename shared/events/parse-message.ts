@@ -49,6 +49,20 @@ export type ParsedMessage =
 
 type Json = Record<string, unknown>;
 
+/** The detail-types S3 sends to EventBridge: https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html */
+const S3_EVENT_TYPES: ReadonlySet<string> = new Set([
+  "Object Created",
+  "Object Deleted",
+  "Object Restore Initiated",
+  "Object Restore Completed",
+  "Object Restore Expired",
+  "Object Tags Added",
+  "Object Tags Deleted",
+  "Object ACL Updated",
+  "Object Storage Class Changed",
+  "Object Access Tier Changed",
+]);
+
 export function parseMessageBody(body: string): ParsedMessage {
   const json = parseJsonBody(body);
   if ("problem" in json) return { kind: "malformed", reason: json.problem };
@@ -86,6 +100,12 @@ function parseEventBridge(event: Json): ParsedMessage {
     return { kind: "malformed", reason: "an aws.s3 event without a detail-type" };
   }
   if (detailType !== "Object Created") {
+    if (!S3_EVENT_TYPES.has(detailType)) {
+      return {
+        kind: "malformed",
+        reason: `an aws.s3 event of unknown type ${describeValue(detailType)}`,
+      };
+    }
     return {
       kind: "ignored",
       reason: `S3 ${JSON.stringify(detailType)} event, not Object Created`,

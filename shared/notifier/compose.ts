@@ -81,7 +81,7 @@ export function composeSingle(entry: ViewEntry, context: RenderContext): Planned
         item: view.item,
         suffix: view.itemSuffix,
       }),
-      body: boundedText(renderSingleBody(view, context), MAX_BODY_BYTES),
+      body: publishable(boundedText(renderSingleBody(view, context), MAX_BODY_BYTES)),
       attributes: attributesOf(view, context, "single"),
     },
   };
@@ -132,7 +132,7 @@ function composeDigest(
         item: first?.item,
         suffix: `+${views.length - 1} more${part.of > 1 ? ` (${part.number}/${part.of})` : ""}`,
       }),
-      body: boundedText(`${body}\n`, MAX_BODY_BYTES),
+      body: publishable(boundedText(`${body}\n`, MAX_BODY_BYTES)),
       attributes: attributesOf(first, context, "digest"),
     },
   };
@@ -147,6 +147,14 @@ function renderDetails(view: IncidentView, position: number, of: number): string
     ...linksSection(details.links),
     ...details.appendix,
   ].join("\n\n");
+}
+
+/**
+ * Text SNS can carry: a lone surrogate (a key or a raw body may hold one) cannot be encoded into
+ * the Publish request at all (URIError), which would fail the alert; it becomes U+FFFD.
+ */
+function publishable(text: string): string {
+  return text.toWellFormed();
 }
 
 function linksSection(links: readonly string[]): string[] {

@@ -42,10 +42,10 @@ export function s3ObjectConsoleUrl(
   const query = [
     `region=${region}`,
     "bucketType=general",
-    `prefix=${encodeURIComponent(key)}`,
-    ...(versionId ? [`versionId=${encodeURIComponent(versionId)}`] : []),
+    `prefix=${encode(key)}`,
+    ...(versionId ? [`versionId=${encode(versionId)}`] : []),
   ].join("&");
-  return `${consoleHome(partitionOfRegion(region), region)}/s3/object/${encodeURIComponent(bucket)}?${query}`;
+  return `${consoleHome(partitionOfRegion(region), region)}/s3/object/${encode(bucket)}?${query}`;
 }
 
 /** The queue's page (Send and receive messages, Monitoring) in the SQS console. */
@@ -58,11 +58,16 @@ export function sqsQueueConsoleUrl(queueArn: string | undefined): string | undef
   // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-message-identifiers.html
   const domain = arn.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
   const queueUrl = `https://sqs.${arn.region}.${domain}/${arn.account}/${arn.resource}`;
-  return `${consoleHome(arn.partition, arn.region)}/sqs/v3/home?region=${arn.region}#/queues/${encodeURIComponent(queueUrl)}`;
+  return `${consoleHome(arn.partition, arn.region)}/sqs/v3/home?region=${arn.region}#/queues/${encode(queueUrl)}`;
 }
 
 /** The queue name from its ARN, for plain-text mentions. */
 export function queueName(queueArn: string | undefined): string | undefined {
   const arn = parseArn(queueArn);
   return arn?.service === "sqs" && arn.resource ? arn.resource : undefined;
+}
+
+/** encodeURIComponent that cannot throw: a lone surrogate (URIError) becomes U+FFFD first. */
+function encode(text: string): string {
+  return encodeURIComponent(text.toWellFormed());
 }

@@ -94,13 +94,14 @@ export function sqsMessageSender(client: SQSClient, queueUrl: string): MessageSe
 
 /**
  * String message attributes for SQS and SNS. Empty values are left out: both services refuse an
- * empty attribute, which would fail the whole send (and the alert or report with it).
+ * empty attribute, which would fail the whole send (and the alert or report with it); a lone
+ * surrogate cannot be encoded into the request and becomes U+FFFD.
  */
 export function toMessageAttributes(attributes: Readonly<Record<string, string>> | undefined) {
   if (!attributes) return undefined;
   return Object.fromEntries(
     Object.entries(attributes)
       .filter(([, value]) => value !== "")
-      .map(([name, value]) => [name, { DataType: "String", StringValue: value }]),
+      .map(([name, value]) => [name, { DataType: "String", StringValue: value.toWellFormed() }]),
   );
 }

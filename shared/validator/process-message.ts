@@ -234,7 +234,7 @@ async function examine(
     return {
       outcome: "UNMAPPED_BUCKET",
       reason,
-      logKeys: objectKeys(object),
+      logKeys: { ...objectKeys(object), messageId: message.messageId },
       object,
       report: unmappedBucketReport(reportContext(deps), message, parsed, object, reason),
     };
@@ -253,7 +253,10 @@ async function examine(
   const conclusion = {
     outcome: result.verdict,
     reason: result.reason,
-    logKeys: logKeys(pair.primaryBucket, pair.replicaBucket, pair.category, result, object, parsed),
+    logKeys: {
+      ...logKeys(pair.primaryBucket, pair.replicaBucket, pair.category, result, object, parsed),
+      messageId: message.messageId,
+    },
     object: compact({
       bucket: object.bucket,
       key: result.key,

@@ -1,0 +1,89 @@
+/**
+ * The notifier's hostile-input corpus (test/helpers/hostile-bodies.ts) through the real
+ * failure-notifier handler, publishing to SNS on the emulator: each body in a batch beside a
+ * valid report. No body may fail the batch or its own record; each reaches a person as an alert
+ * of the documented kind, and the valid report's alert goes out beside it.
+ */
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
+import { notifierCorpus } from "../../helpers/hostile-bodies.ts";
+import { lambdaContext } from "../../helpers/lambda-context.ts";
+import { failureQueueRecord, reportFor } from "../../helpers/reports.ts";
+
+let emulator: Emulator;
+let sns: SNSClient;
+let mailboxUrl: string;
+let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  sns = new SNSClient({
+    endpoint: emulator.endpoint,
+    region: "us-east-1",
+    credentials: TEST_CREDENTIALS,
+  });
+  const { TopicArn = "" } = await sns.send(new CreateTopicCommand({ Name: "bv-hostile-alerts" }));
+  mailboxUrl = await emulator.createQueue("bv-hostile-mailbox");
+  const { Attributes } = await emulator.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: mailboxUrl, AttributeNames: ["QueueArn"] }),
+  );
+  await sns.send(
+    new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }),
+  );
+  vi.resetModules();
+  vi.stubEnv("AWS_ENDPOINT_URL", undefined);
+  vi.stubEnv("AWS_ENDPOINT_URL_SNS", emulator.endpoint);
+  vi.stubEnv("AWS_REGION", "us-east-1");
+  vi.stubEnv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.accessKeyId);
+  vi.stubEnv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secretAccessKey);
+  vi.stubEnv("ALERT_TOPIC_ARN", TopicArn);
+  vi.stubEnv("STAGE", "prod");
+  const module = await import("../../../functions/failure-notifier/handler.ts");
+  handler = (event) => module.handler(event, lambdaContext("bv-hostile-failure-notifier"));
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  sns?.destroy();
+  await emulator?.stop();
+});
+
+const corpus = notifierCorpus();
+
+describe("the notifier's hostile-input corpus, each beside a valid report", () => {
+  it("has at least 30 bodies", () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each(corpus.map((item) => [item.name, item] as const))("%s", async (_name, item) => {
+    // Prepare: a valid report of another verdict, so that the two are not one digest
+    const hostile = failureQueueRecord(item.body, { messageId: "hostile" });
+    const valid = failureQueueRecord(JSON.stringify(reportFor("REPLICA_MISSING")), {
+      messageId: "valid",
+    });
+
+    // Act
+    const response = await handler({ Records: [hostile, valid] });
+    const alerts = (await emulator.drain(mailboxUrl)).map(
+      (message) =>
+        JSON.parse(message.Body ?? "{}") as {
+          Subject: string;
+          Message: string;
+          MessageAttributes: Record<string, { Value: string }>;
+        },
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(alerts.map((alert) => alert.MessageAttributes.verdict?.Value).sort()).toEqual(
+      [item.outcome, "REPLICA_MISSING"].sort(),
+    );
+    for (const alert of alerts) {
+      expect(alert.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+      expect(Buffer.byteLength(alert.Message)).toBeLessThan(256 * 1024);
+    }
+  });
+});
