@@ -36,7 +36,12 @@ export interface EventSourceOptions {
   readonly queueArn: string;
   readonly region: string;
   readonly functionName: string;
-  readonly handler: SqsHandler;
+  /**
+   * One handler per execution environment: each poller invokes its own, as Lambda runs one
+   * batch at a time in each environment (a handler keeps per-batch state, such as Powertools'
+   * BatchProcessor). Their number is the mapping's concurrency.
+   */
+  readonly handlers: readonly SqsHandler[];
   readonly batchSize: number;
   readonly batchingWindowMs: number;
   /** The function's timeout: its context counts down from it, as in Lambda. */
@@ -64,13 +69,15 @@ const LONG_POLL_SECONDS = 1;
 export function startEventSource(options: EventSourceOptions): EventSource {
   let running = true;
   let invocations = 0;
-  const loop = (async () => {
+  // Up to the mapping's maximum concurrency, batches are handed to handlers at once, as Lambda
+  // scales its pollers. https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html
+  const poller = async (handler: SqsHandler) => {
     while (running) {
       try {
         const messages = await receiveBatch(options, () => running);
         if (messages.length === 0) continue;
         invocations += 1;
-        options.onInvoke?.(await invoke(options, messages, invocations));
+        options.onInvoke?.(await invoke(options, handler, messages, invocations));
       } catch (error) {
         // Like the real poller, keep polling: what was not deleted comes back after its
         // visibility timeout.
@@ -78,11 +85,12 @@ export function startEventSource(options: EventSourceOptions): EventSource {
         await sleep(LONG_POLL_SECONDS * 1000);
       }
     }
-  })();
+  };
+  const loops = options.handlers.map(poller);
   return {
     async stop() {
       running = false;
-      await loop;
+      await Promise.all(loops);
     },
     get invocations() {
       return invocations;
@@ -117,6 +125,7 @@ async function receiveBatch(
 
 async function invoke(
   options: EventSourceOptions,
+  handler: SqsHandler,
   messages: Message[],
   invocation: number,
 ): Promise<InvocationResult> {
@@ -124,7 +133,7 @@ async function invoke(
   let failedIds: Set<string>;
   let error: unknown;
   try {
-    const response = await options.handler(
+    const response = await handler(
       { Records: records },
       lambdaContext(
         options.functionName,

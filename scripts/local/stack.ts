@@ -20,7 +20,9 @@ import type { StackOutputValues } from "../../resources/stack-outputs.ts";
 import type { BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
 import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
+import { onEmulatorOrigin } from "./emulator-urls.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
+import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
 import {
   type EventSource,
@@ -29,7 +31,7 @@ import {
   startEventSource,
 } from "./lambda-event-source.ts";
 import { fateByKeyPrefix, type ReplicaFate, startReplicationStandIn } from "./replication.ts";
-import { type S3OutageProxy, startS3OutageProxy } from "./s3-outage.ts";
+import { type S3Outage, s3Outage } from "./s3-outage.ts";
 import { createTopology, type QueuePair } from "./topology.ts";
 import type { UploadWatcher } from "./upload-watcher.ts";
 
@@ -48,6 +50,16 @@ export interface LocalTimings {
   readonly replicationDeadlineSeconds: number;
   /** Deployed: 30 s, doubling. */
   readonly retryBaseDelaySeconds: number;
+  /** Deployed: 10 s (SDK_REQUEST_TIMEOUT_MS); locally short, so a stalled call fails fast. */
+  readonly sdkRequestTimeoutMs: number;
+  /**
+   * Pollers per function. Deployed: the mappings' maximum concurrency. Locally 1 by default:
+   * with a visibility timeout of seconds, a slow batch would otherwise be handed to a second
+   * poller while the first still works on it (AWS avoids that with visibility ≥ 6 × timeout).
+   */
+  readonly pollers: number;
+  /** The functions' timeout as their context counts it. Deployed (and by default): settings.json. */
+  readonly functionTimeoutSeconds?: number;
 }
 
 export const DEFAULT_LOCAL_TIMINGS: LocalTimings = {
@@ -56,6 +68,8 @@ export const DEFAULT_LOCAL_TIMINGS: LocalTimings = {
   batchingWindowMs: 250,
   replicationDeadlineSeconds: 6,
   retryBaseDelaySeconds: 1,
+  sdkRequestTimeoutMs: 2000,
+  pollers: 1,
 };
 
 export const LOCAL_STAGE = "local";
@@ -86,7 +100,10 @@ export interface LocalStack {
   readonly queues: { readonly validation: QueuePair; readonly failure: QueuePair };
   readonly alertTopicArn: string;
   readonly outbox: EmailOutbox;
-  readonly outage: S3OutageProxy;
+  /** The proxy every function call goes through; its policy decides what fails. */
+  readonly faults: FaultProxy;
+  /** A regional S3 outage on top of it. */
+  readonly outage: S3Outage;
   /** Everything the functions logged (the CloudWatch Logs stand-in). */
   readonly functionLogs: FunctionLogs;
   readonly clients: { readonly s3: S3Client; readonly sqs: SQSClient; readonly sns: SNSClient };
@@ -134,26 +151,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const { queues, alertTopicArn, mailbox } = topology;
 
-    const outage = await startS3OutageProxy(server.address);
-    stoppers.push(() => outage.stop());
+    // Every AWS call the functions make goes through the fault proxy: an outage or a soak
+    // decides there what fails. Queue URLs are put on its origin, or the SQS client would send
+    // to the emulator directly (it sends to a queue URL's own host).
+    const faults = await startFaultProxy(server.address, {
+      stallMs: timings.sdkRequestTimeoutMs * 3,
+    });
+    stoppers.push(() => faults.stop());
+    const outage = s3Outage(faults);
+    const throughFaults = (url: string) => onEmulatorOrigin(url, faults.endpoint);
 
     const handlerEnvironment: Record<string, string> = {
       ...validatorEnvironment({
         bucketPairs: topology.bucketPairs,
         replicaRegion: names.replicaRegion,
-        failureQueueUrl: queues.failure.url,
-        validationQueueUrl: queues.validation.url,
+        failureQueueUrl: throughFaults(queues.failure.url),
+        validationQueueUrl: throughFaults(queues.validation.url),
         replicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
         retryBaseDelaySeconds: String(timings.retryBaseDelaySeconds),
         stage: LOCAL_STAGE,
+        sdkRequestTimeoutMs: String(timings.sdkRequestTimeoutMs),
       }),
-      ...notifierEnvironment({ alertTopicArn, stage: LOCAL_STAGE }),
+      ...notifierEnvironment({
+        alertTopicArn,
+        stage: LOCAL_STAGE,
+        sdkRequestTimeoutMs: String(timings.sdkRequestTimeoutMs),
+      }),
       AWS_REGION: names.primaryRegion,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL: server.address,
-      // The functions read S3 through the outage stand-in, which forwards to the emulator.
-      AWS_ENDPOINT_URL_S3: outage.endpoint,
+      AWS_ENDPOINT_URL: faults.endpoint,
       // INFO and the global console: the CloudWatch Logs stand-in collects every record.
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_DEV: "true",
@@ -166,25 +193,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(applyEnvironment(handlerEnvironment));
     // Imported only now: like a Lambda cold start, each handler reads its configuration and
     // builds its clients when its module loads.
-    const validator = (await import("../../functions/checksum-validator/handler.ts"))
-      .handler as SqsHandler;
-    const notifier = (await import("../../functions/failure-notifier/handler.ts"))
-      .handler as SqsHandler;
+    const validators = await loadInstances("checksum-validator", timings.pollers);
+    const notifiers = await loadInstances("failure-notifier", timings.pollers);
 
     const onError = (error: unknown, where: string) =>
       options.log(`! ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
     // Each function polls its queue as its event source mapping would, with the deployed batch
     // size; the batching window is the deployed one, capped by the local timings.
-    const consume = (queue: QueuePair, functionKey: FunctionKey, handler: SqsHandler) =>
+    const consume = (queue: QueuePair, functionKey: FunctionKey, handlers: SqsHandler[]) =>
       startEventSource({
         sqs,
         queueUrl: queue.url,
         queueArn: queue.arn,
         region: names.primaryRegion,
         functionName: names.functions[functionKey],
-        handler,
+        // As many execution environments as the mapping's maximum concurrency allows.
+        handlers: handlers.slice(0, settings.functions[functionKey].maximumConcurrency),
         batchSize: settings.functions[functionKey].batchSize,
-        timeoutMs: settings.functions[functionKey].timeoutSeconds * 1000,
+        timeoutMs:
+          (timings.functionTimeoutSeconds ?? settings.functions[functionKey].timeoutSeconds) * 1000,
         batchingWindowMs: Math.min(
           timings.batchingWindowMs,
           settings.functions[functionKey].maximumBatchingWindowSeconds * 1000,
@@ -193,8 +220,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         onError,
       });
     const eventSources: EventSource[] = [
-      consume(queues.validation, "checksum-validator", validator),
-      consume(queues.failure, "failure-notifier", notifier),
+      consume(queues.validation, "checksum-validator", validators),
+      consume(queues.failure, "failure-notifier", notifiers),
     ];
     stoppers.push(async () => {
       await Promise.all(eventSources.map((source) => source.stop()));
@@ -246,6 +273,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queues,
       alertTopicArn,
       outbox,
+      faults,
       outage,
       functionLogs,
       clients: { s3, sqs, sns },
@@ -263,6 +291,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw error;
   }
+}
+
+/**
+ * Loads a function's handler module `count` times, each its own module instance (its own
+ * clients and batch processor), as `count` Lambda execution environments would. Loading reads
+ * the configuration and builds the clients, like a cold start.
+ */
+async function loadInstances(name: FunctionKey, count: number): Promise<SqsHandler[]> {
+  const handlers: SqsHandler[] = [];
+  for (let instance = 1; instance <= count; instance += 1) {
+    const url = new URL(`../../functions/${name}/handler.ts`, import.meta.url);
+    if (instance > 1) url.searchParams.set("environment", String(instance));
+    handlers.push((await import(url.href)).handler as SqsHandler);
+  }
+  return handlers;
 }
 
 /** Sets environment variables for the handlers; returns a function restoring the old values. */

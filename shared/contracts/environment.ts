@@ -27,12 +27,18 @@ export const VALIDATOR_VARIABLES = {
   replicationDeadlineSeconds: "REPLICATION_DEADLINE_SECONDS",
   retryBaseDelaySeconds: "RETRY_BASE_DELAY_SECONDS",
   stage: "STAGE",
+  sdkRequestTimeoutMs: "SDK_REQUEST_TIMEOUT_MS",
 } as const;
 
 export const NOTIFIER_VARIABLES = {
   alertTopicArn: "ALERT_TOPIC_ARN",
   stage: "STAGE",
+  sdkRequestTimeoutMs: "SDK_REQUEST_TIMEOUT_MS",
 } as const;
+
+/** Time without a byte on the socket before an AWS call is abandoned (and retried). */
+export const DEFAULT_SDK_REQUEST_TIMEOUT_MS = 10_000;
+const SDK_REQUEST_TIMEOUT_BOUNDS = { min: 100, max: 60_000 } as const;
 
 /** A value for each variable of `Names`, those in `Optional` may be left out. */
 type VariableValues<Names, V, Optional extends keyof Names> = {
@@ -46,13 +52,13 @@ type VariableValues<Names, V, Optional extends keyof Names> = {
 export type ValidatorEnvironmentValues<V = string> = VariableValues<
   typeof VALIDATOR_VARIABLES,
   V,
-  "replicationDeadlineSeconds" | "retryBaseDelaySeconds" | "stage"
+  "replicationDeadlineSeconds" | "retryBaseDelaySeconds" | "stage" | "sdkRequestTimeoutMs"
 >;
 
 export type NotifierEnvironmentValues<V = string> = VariableValues<
   typeof NOTIFIER_VARIABLES,
   V,
-  never
+  "sdkRequestTimeoutMs"
 >;
 
 export function validatorEnvironment<V>(values: ValidatorEnvironmentValues<V>): Record<string, V> {
@@ -86,6 +92,7 @@ export interface ValidatorConfig {
   readonly replicationDeadlineSeconds: number;
   readonly retryBaseDelaySeconds: number;
   readonly stage?: string;
+  readonly sdkRequestTimeoutMs: number;
 }
 
 /**
@@ -135,7 +142,12 @@ export function loadValidatorConfig(env: Environment): ValidatorConfig {
       { min: 1, max: MAX_DELAY_SECONDS },
     ),
     stage: stage === undefined ? undefined : checkStage(stage, names.stage),
+    sdkRequestTimeoutMs: readSdkRequestTimeout(env, names.sdkRequestTimeoutMs),
   };
+}
+
+function readSdkRequestTimeout(env: Environment, name: string): number {
+  return optionalInteger(env, name, DEFAULT_SDK_REQUEST_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_BOUNDS);
 }
 
 export interface NotifierConfig {
@@ -143,6 +155,7 @@ export interface NotifierConfig {
   readonly alertTopicArn: string;
   /** Deployment stage (dev, prod, ...): shown in every subject and in the on-call commands. */
   readonly stage: string;
+  readonly sdkRequestTimeoutMs: number;
 }
 
 // arn:partition:sns:region:account:topic — topic names are 1–256 letters, digits, - and _
@@ -160,7 +173,11 @@ export function loadNotifierConfig(env: Environment): NotifierConfig {
       alertTopicArn,
     );
   }
-  return { alertTopicArn, stage: checkStage(requireString(env, names.stage), names.stage) };
+  return {
+    alertTopicArn,
+    stage: checkStage(requireString(env, names.stage), names.stage),
+    sdkRequestTimeoutMs: readSdkRequestTimeout(env, names.sdkRequestTimeoutMs),
+  };
 }
 
 export function requireString(env: Environment, name: string): string {

@@ -16,7 +16,7 @@ export function createNotifierDependencies(
 ): AlertBatchDependencies {
   return {
     publisher: snsAlertPublisher(
-      new SNSClient(functionClientOptions(undefined)),
+      new SNSClient(functionClientOptions(undefined, config.sdkRequestTimeoutMs)),
       config.alertTopicArn,
     ),
     stage: config.stage,

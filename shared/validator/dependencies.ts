@@ -17,10 +17,16 @@ export function createValidatorDependencies(
   config: ValidatorConfig,
   observability: { log: Log; metrics: MetricsRecorder },
 ): ValidatorDependencies {
-  const primaryS3 = new S3Client(functionClientOptions(config.primaryRegion));
+  const primaryS3 = new S3Client(
+    functionClientOptions(config.primaryRegion, config.sdkRequestTimeoutMs),
+  );
   // Replica buckets live in another region; a client pinned to it avoids a redirect per call.
-  const replicaS3 = new S3Client(functionClientOptions(config.replicaRegion));
-  const sqs = new SQSClient(functionClientOptions(config.primaryRegion));
+  const replicaS3 = new S3Client(
+    functionClientOptions(config.replicaRegion, config.sdkRequestTimeoutMs),
+  );
+  const sqs = new SQSClient(
+    functionClientOptions(config.primaryRegion, config.sdkRequestTimeoutMs),
+  );
   return {
     validation: {
       primary: s3ObjectReader(primaryS3),

@@ -48,10 +48,12 @@ async function deliverOnce(bodies: string[], handler: SqsHandler) {
     batchSize: 10,
     batchingWindowMs: 100,
     timeoutMs: 30_000,
-    handler: async (event, context) => {
-      events.push(event);
-      return handler(event, context);
-    },
+    handlers: [
+      async (event, context) => {
+        events.push(event);
+        return handler(event, context);
+      },
+    ],
     onInvoke: (result) => done(result),
     onError: (error) => errors.push(error),
   });
