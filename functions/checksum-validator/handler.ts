@@ -23,7 +23,7 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
     // thrown, which would hide which records failed.
     const response = await processPartialResponse(
       event,
-      (record: SQSRecord) => handleValidationRecord(dependencies, record),
+      (record: SQSRecord) => handleValidationRecord(dependencies, record, context),
       processor,
       { context, throwOnFullBatchFailure: false },
     );

@@ -7,8 +7,10 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { settings } from "../../resources/settings.ts";
 import { describeError } from "../../shared/errors.ts";
 import { parseMessageBody } from "../../shared/events/parse-message.ts";
+import { deepVerificationSettings } from "../../shared/integrity/settle.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
 import { validateObject } from "../../shared/validator/validate-object.ts";
 import type { ObjectVerdict } from "../../shared/verdicts.ts";
@@ -286,6 +288,7 @@ async function accountFor(
     primary: s3ObjectReader(stack.clients.s3),
     replica: s3ObjectReader(stack.clients.s3),
     replicationDeadlineSeconds: stack.timings.replicationDeadlineSeconds,
+    deepVerification: deepVerificationSettings(settings.deepVerification),
     now: () => new Date(),
   };
   const deadLettered = deadLetteredObjects(stack);

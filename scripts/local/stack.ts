@@ -18,7 +18,11 @@ import {
 } from "../../resources/settings.ts";
 import type { StackOutputValues } from "../../resources/stack-outputs.ts";
 import type { BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
-import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
+import {
+  deepVerificationValues,
+  notifierEnvironment,
+  validatorEnvironment,
+} from "../../shared/contracts/environment.ts";
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
 import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
@@ -145,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         validationQueueUrl: queues.validation.url,
         replicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
         retryBaseDelaySeconds: String(timings.retryBaseDelaySeconds),
+        ...deepVerificationValues(settings.deepVerification),
         stage: LOCAL_STAGE,
       }),
       ...notifierEnvironment({ alertTopicArn, stage: LOCAL_STAGE }),

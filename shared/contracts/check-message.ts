@@ -20,6 +20,12 @@ export interface CheckMessage {
   readonly eventId?: string;
   readonly object: ObjectRef;
   readonly originalEvent: unknown;
+  /**
+   * How many times a deep verification of this object (reading its bytes) could not finish in
+   * the time its invocation had left and was handed off to a check of its own. Added in
+   * version 1 as an optional field: absent means 0, and older readers ignore it.
+   */
+  readonly handoffs?: number;
 }
 
 export function buildCheckMessage(fields: Omit<CheckMessage, "type" | "version">): CheckMessage {
@@ -49,7 +55,8 @@ export function parseCheckMessage(
     typeof attempt !== "number" ||
     !Number.isInteger(attempt) ||
     attempt < 1 ||
-    (value.firstCheckedAt !== undefined && !isNonEmptyString(value.firstCheckedAt))
+    (value.firstCheckedAt !== undefined && !isNonEmptyString(value.firstCheckedAt)) ||
+    (value.handoffs !== undefined && !isCount(value.handoffs))
   ) {
     return { problem: `${CHECK_MESSAGE_TYPE} message with missing or invalid fields` };
   }
@@ -60,8 +67,13 @@ export function parseCheckMessage(
       eventId: typeof value.eventId === "string" && value.eventId ? value.eventId : undefined,
       object: object as unknown as ObjectRef,
       originalEvent: value.originalEvent,
+      handoffs: value.handoffs as number | undefined,
     }),
   };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
 }
 
 function isNonEmptyString(value: unknown): value is string {

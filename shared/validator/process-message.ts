@@ -7,9 +7,11 @@ import {
 import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
 import { describeError } from "../errors.ts";
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
+import { evidenceName } from "../integrity/compare.ts";
 import { compact } from "../objects.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
 import type { MessageSender } from "../queues/message-sender.ts";
+import { formatSize } from "../text.ts";
 import { isReportedVerdict, type Outcome, VERDICTS, type VerdictAction } from "../verdicts.ts";
 import {
   type IncomingMessage,
@@ -71,6 +73,22 @@ interface Conclusion {
   readonly check?: { readonly message: CheckMessage; readonly delaySeconds: number };
 }
 
+/** How much of the record's time to keep back after a deep read stops: to report or hand off. */
+export const CONCLUDE_RESERVE_MS = 3_000;
+
+/**
+ * A deep verification that ran out of time is handed off once: the check of its own starts with
+ * a whole invocation's time. If that is not enough either, the object is reported UNVERIFIABLE
+ * with the command that settles it from a workstation, rather than handed off for ever.
+ */
+export const MAX_DEEP_HANDOFFS = 1;
+
+/** Limits of the invocation a record runs in. */
+export interface RecordLimits {
+  /** Epoch milliseconds by which the record must be concluded (the Lambda's time left). */
+  readonly deadline?: number;
+}
+
 const ACTION_DONE: Record<VerdictAction, OutcomeRecord["action"]> = {
   acknowledge: "acknowledged",
   report: "reported",
@@ -92,6 +110,7 @@ const ACTION_DONE: Record<VerdictAction, OutcomeRecord["action"]> = {
 export async function processValidationMessage(
   deps: ValidatorDependencies,
   message: IncomingMessage,
+  limits: RecordLimits = {},
 ): Promise<OutcomeRecord[]> {
   const parsed = parseMessageBody(message.body);
   if (parsed.kind === "ignored") {
@@ -107,7 +126,7 @@ export async function processValidationMessage(
   const [only, ...more] = parsed.objects;
   const outcomes =
     only && more.length === 0
-      ? [await checkOne(deps, message, parsed, only)]
+      ? [await checkOne(deps, message, parsed, only, limits)]
       : await splitIntoSingleObjectChecks(deps, parsed);
   // Reported last: if a split send fails, the retry must not report the problems twice.
   if (parsed.problems.length > 0) {
@@ -121,9 +140,10 @@ async function checkOne(
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
+  limits: RecordLimits,
 ): Promise<OutcomeRecord> {
   try {
-    return await conclude(deps, await examine(deps, message, parsed, object));
+    return await conclude(deps, await examine(deps, message, parsed, object, limits));
   } catch (error) {
     deps.log.error(`check failed, the message will be retried: ${describeError(error)}`, {
       bucket: object.bucket,
@@ -161,6 +181,7 @@ async function examine(
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
+  limits: RecordLimits,
 ): Promise<Conclusion> {
   const pair = deps.bucketPairs.get(object.bucket);
   if (!pair) {
@@ -175,12 +196,12 @@ async function examine(
     };
   }
 
-  const result = await validateObject(deps.validation, {
-    pair,
-    key: object.key,
-    versionId: object.versionId,
-    eventTime: object.eventTime,
-  });
+  const result = await validateObject(
+    deps.validation,
+    { pair, key: object.key, versionId: object.versionId, eventTime: object.eventTime },
+    limits.deadline === undefined ? {} : { deadline: limits.deadline - CONCLUDE_RESERVE_MS },
+  );
+  countDeepVerification(deps, result);
   const conclusion = {
     outcome: result.verdict,
     reason: result.reason,
@@ -192,6 +213,29 @@ async function examine(
     }),
   };
   const verdict = result.verdict;
+  const deep = result.deepVerification;
+  const handoffs = parsed.handoffs ?? 0;
+  if (
+    deep?.outcome === "stopped" &&
+    deep.stoppedBy === "deadline" &&
+    handoffs < MAX_DEEP_HANDOFFS
+  ) {
+    return {
+      ...conclusion,
+      outcome: "HANDED_OFF",
+      reason: `reading the bytes did not finish in the time this invocation had left (${formatSize(deep.bytesRead)} of ${formatSize(deep.bytesToRead)} read): queued as a check of its own`,
+      check: {
+        message: checkMessageFor(
+          parsed,
+          object,
+          parsed.attempt + 1,
+          parsed.firstCheckedAt ?? deps.validation.now().toISOString(),
+          handoffs + 1,
+        ),
+        delaySeconds: 0,
+      },
+    };
+  }
   if (verdict === "MATCH" && result.objectAgeSeconds !== undefined) {
     deps.metrics.addMetric("ReplicationLagObserved", MetricUnit.Seconds, result.objectAgeSeconds);
   }
@@ -285,6 +329,7 @@ function checkMessageFor(
   object: ObjectRef,
   attempt: number,
   firstCheckedAt?: string,
+  handoffs = parsed.handoffs,
 ): CheckMessage {
   return buildCheckMessage({
     attempt,
@@ -292,7 +337,18 @@ function checkMessageFor(
     eventId: parsed.eventId,
     object,
     originalEvent: parsed.originalEvent,
+    handoffs,
   });
+}
+
+/** EMF: deep verifications that decided a verdict, and the bytes read (by any deep read). */
+function countDeepVerification(deps: ValidatorDependencies, result: ValidationResult): void {
+  const deep = result.deepVerification;
+  if (!deep) return;
+  if (deep.outcome === "verified") deps.metrics.addMetric("DeepVerifications", MetricUnit.Count, 1);
+  if (deep.bytesRead > 0) {
+    deps.metrics.addMetric("DeepVerificationBytesRead", MetricUnit.Bytes, deep.bytesRead);
+  }
 }
 
 function reportContext(deps: ValidatorDependencies): ReportContext {
@@ -323,7 +379,9 @@ function logKeys(
     category,
     attempt: parsed.attempt,
     objectAgeSeconds: result.objectAgeSeconds,
+    evidenceUsed: result.comparison?.basis && evidenceName(result.comparison.basis),
     evidence: result.comparison?.basis,
+    deepVerification: result.deepVerification,
     notComparable: result.comparison?.notComparable.length
       ? result.comparison.notComparable
       : undefined,
