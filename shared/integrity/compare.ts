@@ -59,14 +59,18 @@ function valueName(item: Pick<Evidence, "kind" | "algorithm" | "parts">): string
 
 /** `SHA256 checksum (full object): primary x, replica y -> DIFFER`. */
 export function describeEvidence(item: Evidence): string {
-  const verdict = item.agrees ? "agree" : "DIFFER";
+  return `${evidenceName(item)}: ${describeValues(item)} -> ${item.agrees ? "agree" : "DIFFER"}`;
+}
+
+/** `primary x, replica y`, or for a value computed from bytes `computed x, replica records y`. */
+export function describeValues(item: Evidence): string {
   switch (item.computedFrom) {
     case "primary":
-      return `${evidenceName(item)}: computed ${item.primary}, replica records ${item.replica} -> ${verdict}`;
+      return `computed ${item.primary}, replica records ${item.replica}`;
     case "replica":
-      return `${evidenceName(item)}: computed ${item.replica}, primary records ${item.primary} -> ${verdict}`;
+      return `computed ${item.replica}, primary records ${item.primary}`;
     default:
-      return `${evidenceName(item)}: primary ${item.primary}, replica ${item.replica} -> ${verdict}`;
+      return `primary ${item.primary}, replica ${item.replica}`;
   }
 }
 
