@@ -146,6 +146,8 @@ export interface DeepReadOutcome {
   /** Present when every byte was read. */
   readonly evidence?: Evidence;
   readonly bytesRead: number;
+  /** Most bytes of data held at once by the read (both sides together). */
+  readonly peakBytesHeld: number;
   readonly stoppedBy?: "deadline" | "signal";
 }
 
@@ -175,7 +177,11 @@ export async function runDeepRead(
       onProgress: (bytes) => options.onProgress?.(bytes, total),
     });
     const [result] = outcome.results ?? [];
-    const base = { read: plan.read, bytesRead: outcome.bytesRead };
+    const base = {
+      read: plan.read,
+      bytesRead: outcome.bytesRead,
+      peakBytesHeld: outcome.peakBytesHeld,
+    };
     if (!result) return { ...base, stoppedBy: outcome.stoppedBy ?? "signal" };
     return { ...base, evidence: reproducedEvidence(plan, result.value) };
   }
@@ -194,18 +200,21 @@ export async function runDeepRead(
     });
   const [primary, replica] = await Promise.all([digestSide("primary"), digestSide("replica")]);
   const bytesRead = primary.bytesRead + replica.bytesRead;
+  const peakBytesHeld = primary.peakBytesHeld + replica.peakBytesHeld;
   const ours = primary.results?.[0]?.value;
   const theirs = replica.results?.[0]?.value;
   if (ours === undefined || theirs === undefined) {
     return {
       read: "both",
       bytesRead,
+      peakBytesHeld,
       stoppedBy: primary.stoppedBy ?? replica.stoppedBy ?? "signal",
     };
   }
   return {
     read: "both",
     bytesRead,
+    peakBytesHeld,
     evidence: {
       kind: "full-object-checksum",
       algorithm: "SHA256",

@@ -129,6 +129,7 @@ describe("runDeepRead", () => {
     expect(outcome).toEqual({
       read: "primary",
       bytesRead: bytes.length,
+      peakBytesHeld: 4 * 256 * 1024,
       evidence: {
         kind: "full-object-checksum",
         algorithm: "CRC64NVME",
@@ -206,7 +207,12 @@ describe("runDeepRead", () => {
     });
 
     // Assess
-    expect(outcome).toEqual({ read: "both", bytesRead: 0, stoppedBy: "deadline" });
+    expect(outcome).toEqual({
+      read: "both",
+      bytesRead: 0,
+      peakBytesHeld: 0,
+      stoppedBy: "deadline",
+    });
   });
 
   it("reports progress over both sides' bytes", async () => {
