@@ -19,12 +19,17 @@ import {
   type DigestTarget,
 } from "./digests.ts";
 
-/** Returns exactly the bytes start..endInclusive; should stop soon after `signal` aborts. */
+/**
+ * Returns exactly the bytes start..endInclusive, in one piece or in the pieces they arrived in
+ * (joining them would double the memory a range holds); should stop soon after `signal` aborts.
+ */
 export type RangeReader = (
   start: number,
   endInclusive: number,
   signal: AbortSignal,
-) => Promise<Uint8Array>;
+) => Promise<RangeBytes>;
+
+export type RangeBytes = Uint8Array | readonly Uint8Array[];
 
 export interface ByteRange {
   readonly start: number;
@@ -45,7 +50,7 @@ export interface ParallelReadOptions extends ReadLimits {
   readonly chunkSize: number;
   readonly concurrency: number;
   readonly readRange: RangeReader;
-  /** Receives the chunks in order; the next chunk waits until this settles. */
+  /** Receives the bytes in order, piece by piece; the next piece waits until this settles. */
   readonly consume: (chunk: Uint8Array) => Promise<void> | void;
 }
 
@@ -136,7 +141,7 @@ export async function readInOrder(options: ParallelReadOptions): Promise<ReadOut
   }
   const count = rangeCount(size, chunkSize);
   const stop = stopper(options);
-  const inFlight = new Map<number, Promise<Uint8Array>>();
+  const inFlight = new Map<number, Promise<readonly Uint8Array[]>>();
   let nextToStart = 0;
   let bytesRead = 0;
   let bytesHeld = 0;
@@ -148,13 +153,15 @@ export async function readInOrder(options: ParallelReadOptions): Promise<ReadOut
     bytesHeld += length;
     peakBytesHeld = Math.max(peakBytesHeld, bytesHeld);
     const reading = readRange(range.start, range.endInclusive, stop.signal).then((bytes) => {
+      const pieces = bytes instanceof Uint8Array ? [bytes] : bytes;
+      const received = pieces.reduce((sum, piece) => sum + piece.length, 0);
       // A short or long answer means the object changed or the reader is wrong: never hash it.
-      if (bytes.length !== length) {
+      if (received !== length) {
         throw new Error(
-          `range ${range.start}-${range.endInclusive} returned ${bytes.length} bytes, expected ${length}`,
+          `range ${range.start}-${range.endInclusive} returned ${received} bytes, expected ${length}`,
         );
       }
-      return bytes;
+      return pieces;
     });
     // The first failure stops every other read at once, even one we are not waiting on yet.
     reading.catch((error: unknown) => stop.fail(error));
@@ -181,14 +188,16 @@ export async function readInOrder(options: ParallelReadOptions): Promise<ReadOut
       if (stop.signal.aborted || !(await startMore(index))) break;
       const reading = inFlight.get(index);
       if (!reading) throw new Error(`internal error: range ${index} was not started`);
-      const chunk = await untilStopped(reading, stop.signal);
-      if (chunk === STOPPED) break;
+      const pieces = await untilStopped(reading, stop.signal);
+      if (pieces === STOPPED) break;
       inFlight.delete(index);
-      await consume(chunk);
+      for (const piece of pieces) {
+        await consume(piece);
+        bytesRead += piece.length;
+        bytesHeld -= piece.length;
+      }
       consumed += 1;
       slots?.release();
-      bytesRead += chunk.length;
-      bytesHeld -= chunk.length;
     }
   } catch (error) {
     // A reader's failure is recorded before we get here, so this is the consumer's: it counts

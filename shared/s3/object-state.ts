@@ -4,6 +4,7 @@ import {
   type HeadObjectCommandOutput,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import type { RangeBytes } from "../integrity/parallel-read.ts";
 import { compact, type ObjectIdentity } from "../objects.ts";
 
 /**
@@ -68,13 +69,13 @@ export interface ObjectReader {
    * to the object's size (the layout cannot be established: an emulator, or a concurrent change).
    */
   partSizes(object: ObjectState, limits: PartSizeLimits): Promise<readonly number[] | undefined>;
-  /** Exactly the bytes start..endInclusive of this version. */
+  /** Exactly the bytes start..endInclusive of this version, in the pieces they arrived in. */
   readRange(
     object: ObjectState,
     start: number,
     endInclusive: number,
     signal: AbortSignal,
-  ): Promise<Uint8Array>;
+  ): Promise<RangeBytes>;
 }
 
 export function s3ObjectReader(client: S3Client): ObjectReader {
@@ -143,9 +144,13 @@ export function s3ObjectReader(client: S3Client): ObjectReader {
         }),
         { abortSignal: signal },
       );
-      if (!output.Body)
+      if (!output.Body) {
         throw new Error(`GetObject of s3://${object.bucket}/${object.key} had no body`);
-      return output.Body.transformToByteArray();
+      }
+      // Kept as received: joining the pieces (transformToByteArray) would hold the range twice.
+      const pieces: Uint8Array[] = [];
+      for await (const piece of output.Body as AsyncIterable<Uint8Array>) pieces.push(piece);
+      return pieces;
     },
   };
 }

@@ -75,6 +75,27 @@ describe("planDeepRead", () => {
     expect(plan).toMatchObject({ kind: "reproduce", target: { kind: "single-part-etag" } });
   });
 
+  it("picks the value cheapest to reproduce: a large object's ETag over its CRC64NVME, not a small one's", () => {
+    // Prepare: both record a full-object CRC64NVME (~300 MB/s to compute) and a multipart ETag
+    // (MD5 per part, ~770 MB/s, but the part layout must be read first).
+    const recorded = (size: number, parts: number) =>
+      state({
+        size,
+        etag: `"${"c".repeat(32)}-${parts}"`,
+        checksums: { CRC64NVME: "AAAAAAAAAAA=" },
+      });
+
+    // Act
+    const large = planDeepRead(state(), recorded(1024 * MiB, 128), "primary");
+    const small = planDeepRead(state(), recorded(8 * MiB, 2), "primary");
+
+    // Assess
+    expect(large).toEqual({ kind: "needs-part-layout", side: "replica" });
+    expect(small).toMatchObject({
+      target: { kind: "full-object-checksum", algorithm: "CRC64NVME" },
+    });
+  });
+
   it("asks for the replica's part layout to reproduce its multipart ETag, then uses it", () => {
     // Prepare
     const etag = `"${"a".repeat(32)}-3"`;
