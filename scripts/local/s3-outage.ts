@@ -74,7 +74,8 @@ function s3Target(incoming: IncomingMessage): S3Target | undefined {
   return { method: incoming.method ?? "GET", bucket, key: decodeURIComponent(key.join("/")) };
 }
 
-function forward(incoming: IncomingMessage, outgoing: ServerResponse, upstream: URL): void {
+/** Sends a request on to `upstream` as it came, and its answer back (also the latency proxy's). */
+export function forward(incoming: IncomingMessage, outgoing: ServerResponse, upstream: URL): void {
   const proxied = request(
     {
       host: upstream.hostname,
