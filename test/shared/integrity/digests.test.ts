@@ -101,11 +101,14 @@ describe("multipart ETag", () => {
   const unevenLayout = [5.5 * MiB, 5 * MiB, 0.5 * MiB];
 
   it("depends on every part boundary, and both layouts reproduce correctly", async () => {
+    // Act
     const [even, uneven, single] = await digestChunks(chunked(bytes, [MiB]), [
       { kind: "multipart-etag", partSizes: evenLayout },
       { kind: "multipart-etag", partSizes: unevenLayout },
       { kind: "single-part-etag" },
     ]);
+
+    // Assess
     expect(even?.value).toBe(await referenceMultipartEtag(bytes, evenLayout));
     expect(uneven?.value).toBe(await referenceMultipartEtag(bytes, unevenLayout));
     expect(even?.value).toMatch(/^[0-9a-f]{32}-3$/);
@@ -118,11 +121,16 @@ describe("multipart ETag", () => {
   });
 
   it("keeps -1 for a multipart upload of exactly one part", async () => {
+    // Prepare
     const small = randomBytes(1000, 2);
+
+    // Act
     const [multipart, single] = await digestChunks(
       [small],
       [{ kind: "multipart-etag", partSizes: [1000] }, { kind: "single-part-etag" }],
     );
+
+    // Assess
     const md5 = await oneShot("MD5", small);
     expect(single?.value).toBe(md5.toString("hex"));
     expect(multipart?.value).toBe(`${(await oneShot("MD5", md5)).toString("hex")}-1`);
@@ -148,7 +156,10 @@ describe("composite and full-object checksums", () => {
   );
 
   it("full-object checksums do not depend on the layout; composites do", async () => {
+    // Prepare
     const other = [2 * MiB, MiB + 123];
+
+    // Act
     const [a, b, full] = await digestChunks(
       [bytes],
       [
@@ -157,11 +168,14 @@ describe("composite and full-object checksums", () => {
         { kind: "full-object-checksum", algorithm: "CRC32" },
       ],
     );
+
+    // Assess
     expect(a?.value).not.toBe(b?.value);
     expect(full?.value).toBe(await fullObject("CRC32", bytes));
   });
 
   it("a composite MD5 checksum is the multipart ETag in base64 (same digest, shared pass)", async () => {
+    // Act
     const [etag, compositeMd5, single, fullMd5] = await digestChunks(
       [bytes],
       [
@@ -171,6 +185,8 @@ describe("composite and full-object checksums", () => {
         { kind: "full-object-checksum", algorithm: "MD5" },
       ],
     );
+
+    // Assess
     const [etagHex] = (etag?.value ?? "").split("-");
     const [compositeBase64] = (compositeMd5?.value ?? "").split("-");
     expect(hexToBase64(etagHex ?? "")).toBe(compositeBase64);
@@ -195,10 +211,15 @@ describe("any change to the bytes changes every digest", () => {
     ["middle", MiB],
     ["last", original.length - 1],
   ])("flipping the %s byte", async (_where, position) => {
+    // Prepare
     const changed = original.slice();
     changed[position] = (changed[position] ?? 0) ^ 0x01;
+
+    // Act
     const before = await digestChunks(chunked(original, [100_000]), targets);
     const after = await digestChunks(chunked(changed, [100_000]), targets);
+
+    // Assess
     expect(before).toHaveLength(targets.length);
     for (const [index, result] of before.entries()) {
       expect(after[index]?.value, JSON.stringify(result.target)).not.toBe(result.value);
@@ -224,7 +245,10 @@ describe("part boundaries inside chunks", () => {
     ["4 KiB + 1 chunks", [4097]],
     ["uneven chunks", [9_999, 2, 1, 30_000, 5, 100_000]],
   ])("give the same results with %s", async (_name, sizes) => {
+    // Act
     const results = await digestChunks(chunked(bytes, sizes), targets);
+
+    // Assess
     expect(results[0]?.value).toBe(await referenceMultipartEtag(bytes, layout));
     for (const [index, algorithm] of CHECKSUM_ALGORITHMS.entries()) {
       expect(results[index + 1]?.value).toBe(await referenceComposite(algorithm, bytes, layout));
@@ -232,13 +256,21 @@ describe("part boundaries inside chunks", () => {
   });
 
   it("treat empty chunks as nothing", async () => {
+    // Prepare
     const withEmpties = [bytes.subarray(0, 10), new Uint8Array(0), bytes.subarray(10)];
+
+    // Act
     const [result] = await digestChunks(withEmpties, [targets[0] as DigestTarget]);
+
+    // Assess
     expect(result?.value).toBe(await referenceMultipartEtag(bytes, layout));
   });
 
   it("handle an empty object uploaded as one empty part", async () => {
+    // Act
     const [result] = await digestChunks([], [{ kind: "multipart-etag", partSizes: [0] }]);
+
+    // Assess
     const emptyMd5 = await oneShot("MD5", new Uint8Array(0));
     expect(result?.value).toBe(`${(await oneShot("MD5", emptyMd5)).toString("hex")}-1`);
   });
@@ -246,15 +278,23 @@ describe("part boundaries inside chunks", () => {
 
 describe("refusals", () => {
   it("rejects more bytes than the layout holds", async () => {
+    // Prepare
     const calculator = createDigestCalculator([{ kind: "multipart-etag", partSizes: [2, 2] }]);
+
+    // Act, Assess
     await expect(calculator.update(new Uint8Array(5))).rejects.toThrow(/more bytes than/);
   });
 
   it("rejects fewer bytes than the layout holds", async () => {
+    // Prepare
     const calculator = createDigestCalculator([
       { kind: "composite-checksum", algorithm: "SHA256", partSizes: [2, 2] },
     ]);
+
+    // Act
     await calculator.update(new Uint8Array(3));
+
+    // Assess
     await expect(calculator.finish()).rejects.toThrow(/ended after 3 bytes.*holds 4/);
   });
 
@@ -270,9 +310,12 @@ describe("refusals", () => {
   });
 
   it("refuses overlapping updates and a second finish", async () => {
+    // Prepare
     const calculator = createDigestCalculator([
       { kind: "composite-checksum", algorithm: "CRC32", partSizes: [4, 4] },
     ]);
+
+    // Act, Assess
     const first = calculator.update(new Uint8Array(4));
     await expect(calculator.update(new Uint8Array(4))).rejects.toThrow(/previous update/);
     await first;

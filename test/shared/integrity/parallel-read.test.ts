@@ -77,11 +77,14 @@ describe("rangeAt and rangeCount", () => {
 
 describe("readInOrder", () => {
   it("hands ranges over strictly in order even when they complete out of order", async () => {
+    // Prepare
     const bytes = randomBytes(700_123, 11);
     // Deterministic, scrambled delays: later ranges often finish before earlier ones.
     const reader = memoryReader(bytes, (index) => (index * 7) % 5);
     const seen: number[] = [];
     let offset = 0;
+
+    // Act
     const outcome = await readInOrder({
       size: bytes.length,
       chunkSize: 32 * 1024,
@@ -93,6 +96,8 @@ describe("readInOrder", () => {
         offset += chunk.length;
       },
     });
+
+    // Assess
     expect(outcome).toMatchObject({ finished: true, bytesRead: bytes.length });
     expect(seen).toEqual(planRanges(bytes.length, 32 * 1024).map((range) => range.start));
     // The scenario really was out of order, and really was concurrent.
@@ -101,8 +106,11 @@ describe("readInOrder", () => {
   });
 
   it("reproduces the same digests as a sequential pass", async () => {
+    // Prepare
     const bytes = randomBytes(700_123, 12);
     const reader = memoryReader(bytes, (index) => (index * 13) % 4);
+
+    // Act
     const outcome = await digestObject({
       size: bytes.length,
       chunkSize: 50_000,
@@ -110,12 +118,17 @@ describe("readInOrder", () => {
       readRange: reader.readRange,
       targets,
     });
+
+    // Assess
     expect(outcome.finished).toBe(true);
     expect(outcome.results).toEqual(await digestChunks([bytes], targets));
   });
 
   it("reads nothing for an empty object and still gives its digests", async () => {
+    // Prepare
     const reader = memoryReader(new Uint8Array(0));
+
+    // Act
     const outcome = await digestObject({
       size: 0,
       chunkSize: MiB,
@@ -126,6 +139,8 @@ describe("readInOrder", () => {
         { kind: "full-object-checksum", algorithm: "CRC64NVME" },
       ],
     });
+
+    // Assess
     expect(reader.calls).toHaveLength(0);
     expect(outcome.results?.map((result) => result.value)).toEqual([
       "d41d8cd98f00b204e9800998ecf8427e",
@@ -136,6 +151,7 @@ describe("readInOrder", () => {
   it("keeps memory within concurrency × chunkSize for a 256 MiB object", {
     timeout: 120_000,
   }, async () => {
+    // Prepare
     const size = 256 * MiB;
     const chunkSize = MiB;
     const concurrency = 8;
@@ -159,6 +175,8 @@ describe("readInOrder", () => {
       { kind: "multipart-etag", partSizes: Array(32).fill(8 * MiB) },
       { kind: "full-object-checksum", algorithm: "CRC32" },
     ]);
+
+    // Act
     const outcome = await readInOrder({
       size,
       chunkSize,
@@ -179,6 +197,8 @@ describe("readInOrder", () => {
         held -= chunk.length; // and given back once the digest has taken it
       },
     });
+
+    // Assess
     expect(outcome).toMatchObject({ finished: true, bytesRead: size });
     expect(maxHeld).toBeLessThanOrEqual(concurrency * chunkSize);
     expect(outcome.peakBytesHeld).toBeLessThanOrEqual(concurrency * chunkSize);
@@ -200,9 +220,12 @@ describe("readInOrder", () => {
   });
 
   it("stops at the deadline, says so, and aborts the reads in flight", async () => {
+    // Prepare
     const bytes = randomBytes(100 * 1024, 14);
     const reader = memoryReader(bytes, () => 40);
     const startedAt = Date.now();
+
+    // Act
     const outcome = await readInOrder({
       size: bytes.length,
       chunkSize: 10 * 1024,
@@ -211,6 +234,8 @@ describe("readInOrder", () => {
       consume: () => undefined,
       deadline: Date.now() + 100,
     });
+
+    // Assess
     expect(outcome.finished).toBe(false);
     expect(outcome.stoppedBy).toBe("deadline");
     expect(outcome.bytesRead).toBeGreaterThan(0);
@@ -220,9 +245,13 @@ describe("readInOrder", () => {
   });
 
   it("stops when the caller's signal aborts, and never starts when already aborted", async () => {
+    // Prepare
     const bytes = randomBytes(100 * 1024, 15);
     const controller = new AbortController();
     const reader = memoryReader(bytes, () => 5);
+    const idle = memoryReader(bytes);
+
+    // Act
     const outcome = await digestObject({
       size: bytes.length,
       chunkSize: 10 * 1024,
@@ -234,11 +263,6 @@ describe("readInOrder", () => {
       signal: controller.signal,
       targets,
     });
-    expect(outcome).toMatchObject({ finished: false, stoppedBy: "signal" });
-    // A partial read proves nothing, so no digest is given.
-    expect(outcome.results).toBeUndefined();
-
-    const idle = memoryReader(bytes);
     const never = await readInOrder({
       size: bytes.length,
       chunkSize: 10 * 1024,
@@ -247,15 +271,23 @@ describe("readInOrder", () => {
       consume: () => undefined,
       signal: AbortSignal.abort(),
     });
+
+    // Assess
+    expect(outcome).toMatchObject({ finished: false, stoppedBy: "signal" });
+    // A partial read proves nothing, so no digest is given.
+    expect(outcome.results).toBeUndefined();
     expect(never).toMatchObject({ finished: false, stoppedBy: "signal", bytesRead: 0 });
     expect(idle.calls).toHaveLength(0);
   });
 
   it("propagates a reader error at once and aborts the other reads", async () => {
+    // Prepare
     const bytes = randomBytes(100 * 1024, 16);
     const failure = new Error("503 SlowDown");
     const signals: AbortSignal[] = [];
     const startedAt = Date.now();
+
+    // Act
     const reading = readInOrder({
       size: bytes.length,
       chunkSize: 10 * 1024,
@@ -269,14 +301,19 @@ describe("readInOrder", () => {
       },
       consume: () => undefined,
     });
+
+    // Assess
     await expect(reading).rejects.toBe(failure);
     expect(Date.now() - startedAt).toBeLessThan(1000);
     expect(signals.every((signal) => signal.aborted)).toBe(true);
   });
 
   it("propagates a consumer error", async () => {
+    // Prepare
     const bytes = randomBytes(50_000, 17);
     const reader = memoryReader(bytes);
+
+    // Act
     // A layout that does not fit the object is the consumer failing.
     const reading = digestObject({
       size: bytes.length,
@@ -285,10 +322,13 @@ describe("readInOrder", () => {
       readRange: reader.readRange,
       targets: [{ kind: "multipart-etag", partSizes: [10_000, 10_000] }],
     });
+
+    // Assess
     await expect(reading).rejects.toThrow(/more bytes than/);
   });
 
   it("refuses a range answered with the wrong number of bytes", async () => {
+    // Act
     const reading = readInOrder({
       size: 100,
       chunkSize: 40,
@@ -296,6 +336,8 @@ describe("readInOrder", () => {
       readRange: async (start, end) => new Uint8Array(start === 40 ? 39 : end - start + 1),
       consume: () => undefined,
     });
+
+    // Assess
     await expect(reading).rejects.toThrow("range 40-79 returned 39 bytes, expected 40");
   });
 });
