@@ -6,7 +6,8 @@
  *   large object's bytes, against ranged GETs of the same bytes without hashing and one plain
  *   GET stream (goal: ≥ 0.8× the raw ranged GETs);
  * - peak RSS of a fresh process deep-verifying a small and a large object (goal: within 1.2× of
- *   each other: memory bounded by concurrency × chunk size, not by the object).
+ *   each other: memory bounded by concurrency × chunk size, not by the object), and an object a
+ *   quarter of the large one's size, to show where the growth stops.
  * Objects are generated part by part while uploading, never held whole in this process. (moto
  * is not used here: it builds the whole object in memory to answer each ranged GET.)
  *
@@ -49,7 +50,12 @@ export async function benchDeep(
       concurrency: options.concurrency,
       chunkMib: options.chunkMib,
     };
-    const sizes = { small: options.smallMib * MiB, big: options.bigMib * MiB };
+    const quarterMib = Math.max(options.smallMib, Math.round(options.bigMib / 4));
+    const sizes = {
+      small: options.smallMib * MiB,
+      quarter: quarterMib * MiB,
+      big: options.bigMib * MiB,
+    };
     for (const [name, size] of Object.entries(sizes)) {
       progress(`uploading the ${name} object, ${size / MiB} MiB, generated part by part…`);
       await multipartUpload(
@@ -76,9 +82,10 @@ export async function benchDeep(
     const rawStream = await rawStreamRead(s3, big);
     const raw = [...rawRanged].sort((a, b) => a - b)[1] ?? 0;
 
-    progress("peak RSS of fresh processes: no read, the small object, the large object…");
+    progress("peak RSS of fresh processes: no read, then each object…");
     const idle = await childPeakRss({ ...read, key: "small", target: "none" });
     const small = await childPeakRss({ ...read, key: "small", target: "multipart-etag" });
+    const quarter = await childPeakRss({ ...read, key: "quarter", target: "multipart-etag" });
     const large = await childPeakRss({ ...read, key: "big", target: "multipart-etag" });
 
     const rate = (bytesPerSecond: number) => `${(bytesPerSecond / MiB).toFixed(0)} MiB/s`;
@@ -91,6 +98,7 @@ export async function benchDeep(
       `deep, CRC64NVME          ${rate(crc.bytesPerSecond)} = ${times(crc.bytesPerSecond)} raw (goal ≥ 0.8×)`,
       `peak RSS, no read        ${mib(idle)} (a fresh process: Node, the SDK, one HEAD)`,
       `peak RSS, ${String(options.smallMib).padEnd(5)} MiB      ${mib(small)}`,
+      `peak RSS, ${String(quarterMib).padEnd(5)} MiB      ${mib(quarter)}`,
       `peak RSS, ${String(options.bigMib).padEnd(5)} MiB      ${mib(large)} = ${(large / small).toFixed(2)}× the small object's (goal ≤ 1.2×)`,
     ];
   } finally {

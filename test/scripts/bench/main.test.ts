@@ -60,6 +60,7 @@ describe("npm run bench", () => {
     expect(printed).toMatch(/raw ranged GETs\s+\d+ MiB\/s, \d+ MiB\/s, \d+ MiB\/s/);
     expect(printed).toMatch(/deep, multipart ETag\s+\d+ MiB\/s = \d+\.\d\d× raw/);
     expect(printed).toMatch(/deep, CRC64NVME\s+\d+ MiB\/s = \d+\.\d\d× raw/);
+    expect(printed).toMatch(/peak RSS, 2 +MiB\s+\d+ MiB\n/);
     expect(printed).toMatch(/peak RSS, 9 +MiB\s+\d+ MiB = \d+\.\d\d× the small object's/);
   });
 
