@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import {
+  deepVerificationValues,
   loadNotifierConfig,
   loadValidatorConfig,
   notifierEnvironment,
@@ -27,6 +28,7 @@ describe("loadValidatorConfig", () => {
       primaryRegion: "us-east-1",
       replicationDeadlineSeconds: 900,
       retryBaseDelaySeconds: 30,
+      deepVerification: { maxBytes: 1024 ** 3, read: "primary", concurrency: 8 },
     });
     expect([...config.bucketPairs.values()]).toEqual([
       {
@@ -81,6 +83,19 @@ describe("loadValidatorConfig", () => {
       { RETRY_BASE_DELAY_SECONDS: "901" },
       'RETRY_BASE_DELAY_SECONDS: must be between 1 and 900 (got "901")',
     ],
+    [{ DEEP_VERIFY_MAX_BYTES: "1GB" }, 'DEEP_VERIFY_MAX_BYTES: must be a whole number (got "1GB")'],
+    [
+      { DEEP_VERIFY_MAX_BYTES: "5497558138881" },
+      'DEEP_VERIFY_MAX_BYTES: must be between 0 and 5497558138880 (got "5497558138881")',
+    ],
+    [
+      { DEEP_VERIFY_READ: "both" },
+      'DEEP_VERIFY_READ: must be one of primary, replica (got "both")',
+    ],
+    [
+      { DEEP_VERIFY_CONCURRENCY: "0" },
+      'DEEP_VERIFY_CONCURRENCY: must be between 1 and 64 (got "0")',
+    ],
   ])("rejects %o naming the variable and the value", (change, message) => {
     const attempt = () => loadValidatorConfig({ ...validEnvironment, ...change });
     expect(attempt).toThrow(ConfigurationError);
@@ -130,6 +145,7 @@ describe("the environment builders", () => {
       validationQueueUrl: validEnvironment.VALIDATION_QUEUE_URL,
       replicationDeadlineSeconds: "60",
       retryBaseDelaySeconds: "2",
+      ...deepVerificationValues({ maxBytes: 0, read: "replica", concurrency: 3 }),
       stage: "dev",
     });
     const notifier = notifierEnvironment({
@@ -146,6 +162,7 @@ describe("the environment builders", () => {
       replicaRegion: "eu-west-1",
       replicationDeadlineSeconds: 60,
       retryBaseDelaySeconds: 2,
+      deepVerification: { maxBytes: 0, read: "replica", concurrency: 3 },
       stage: "dev",
     });
     expect(validatorConfig.bucketPairs.size).toBe(2);
