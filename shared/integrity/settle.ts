@@ -14,7 +14,7 @@ import {
   runDeepRead,
   type Side,
 } from "./deep-read.ts";
-import { createRangeSlots, type RangeSlots } from "./parallel-read.ts";
+import { createRangeSlots, type RangeReader, type RangeSlots } from "./parallel-read.ts";
 
 /**
  * Bytes per ranged GET: AWS suggests 8 or 16 MB ranges for byte-range fetches.
@@ -98,7 +98,6 @@ export async function settleComparison(
   if (comparison.settleBy === undefined) return { primary, replica, comparison };
   const startedAt = Date.now();
   const signal = stopSignal(limits);
-  let partLayoutsRead = false;
   const readLayout = async (side: Side, state: ObjectState): Promise<ObjectState> => {
     if (state.partSizes) return state;
     const partSizes = await sides[side].reader.partSizes(state, {
@@ -107,25 +106,9 @@ export async function settleComparison(
     });
     return partSizes ? { ...state, partSizes } : state;
   };
-  const stopped = (
-    plan?: DeepReadPlan,
-    bytesRead = 0,
-    stoppedBy: "deadline" | "signal" = limits.signal?.aborted ? "signal" : "deadline",
-  ): Settled => ({
-    primary,
-    replica,
-    comparison,
-    deepVerification: {
-      outcome: "stopped",
-      ...(plan && plan.kind !== "needs-part-layout" ? { read: readOf(plan) } : {}),
-      bytesRead,
-      bytesToRead: plan ? bytesToRead(plan, primary.size) : 0,
-      stoppedBy,
-      seconds: elapsed(startedAt),
-    },
-  });
 
   try {
+    let partLayoutsRead = false;
     if (comparison.settleBy === "part-layouts") {
       [primary, replica] = await Promise.all([
         readLayout("primary", primary),
@@ -143,67 +126,83 @@ export async function settleComparison(
       plan = planDeepRead(primary, replica, settings.read, { partLayoutsRead: true });
     }
     if (plan.kind === "needs-part-layout") throw new Error("internal error: layout asked twice");
-    const toRead = bytesToRead(plan, primary.size);
-    const notRead = (outcome: "off" | "too-large"): Settled => ({
-      primary,
-      replica,
-      comparison,
-      deepVerification: {
-        outcome,
-        read: readOf(plan),
-        bytesRead: 0,
-        bytesToRead: toRead,
-        seconds: 0,
-      },
-    });
-    if (settings.maxBytes === 0) return notRead("off");
-    if (primary.size > settings.maxBytes) return notRead("too-large");
-
-    const outcome = await runDeepRead(
+    return await readAndJudge(
+      { primary, replica, comparison },
       plan,
-      primary.size,
       {
         primary: (start, end, rangeSignal) =>
           sides.primary.reader.readRange(primary, start, end, rangeSignal),
         replica: (start, end, rangeSignal) =>
           sides.replica.reader.readRange(replica, start, end, rangeSignal),
       },
-      {
-        chunkSize: settings.chunkSize,
-        concurrency: settings.concurrency,
-        ...(settings.slots ? { slots: settings.slots } : {}),
-        ...(limits.deadline === undefined ? {} : { deadline: limits.deadline }),
-        ...(limits.signal ? { signal: limits.signal } : {}),
-        ...(limits.onProgress ? { onProgress: limits.onProgress } : {}),
-      },
+      settings,
+      limits,
+      startedAt,
     );
-    if (!outcome.evidence) return stopped(plan, outcome.bytesRead, outcome.stoppedBy);
-    const evidence = outcome.evidence;
+  } catch (error) {
+    // A part HEAD cut short by the deadline is the time running out, not a fault.
+    if (!signal.aborted) throw error;
     return {
       primary,
       replica,
-      comparison: {
-        verdict: evidence.agrees ? "MATCH" : "MISMATCH",
-        basis: evidence,
-        evidence: [evidence, ...comparison.evidence],
-        notComparable: comparison.notComparable,
-      },
+      comparison,
       deepVerification: {
-        outcome: "verified",
-        read: outcome.read,
-        bytesRead: outcome.bytesRead,
-        bytesToRead: toRead,
+        outcome: "stopped",
+        bytesRead: 0,
+        bytesToRead: 0,
+        stoppedBy: limits.signal?.aborted ? "signal" : "deadline",
         seconds: elapsed(startedAt),
       },
     };
-  } catch (error) {
-    // A part HEAD cut short by the deadline is the time running out, not a fault.
-    if (signal.aborted) return stopped();
-    throw error;
   }
 }
 
-function readOf(plan: Exclude<DeepReadPlan, { kind: "needs-part-layout" }>): BytesRead {
+type ReadPlan = Exclude<DeepReadPlan, { kind: "needs-part-layout" }>;
+
+/** Reads the bytes the plan names, within the size limit and the time left, and judges. */
+async function readAndJudge(
+  metadata: Omit<Settled, "deepVerification">,
+  plan: ReadPlan,
+  readers: Readonly<Record<Side, RangeReader>>,
+  settings: DeepVerificationSettings,
+  limits: SettleLimits,
+  startedAt: number,
+): Promise<Settled> {
+  const { primary, comparison } = metadata;
+  const read = readOf(plan);
+  const bytes = { bytesRead: 0, bytesToRead: bytesToRead(plan, primary.size) };
+  if (settings.maxBytes === 0 || primary.size > settings.maxBytes) {
+    const outcome = settings.maxBytes === 0 ? "off" : "too-large";
+    return { ...metadata, deepVerification: { outcome, read, ...bytes, seconds: 0 } };
+  }
+  const outcome = await runDeepRead(plan, primary.size, readers, {
+    chunkSize: settings.chunkSize,
+    concurrency: settings.concurrency,
+    ...(settings.slots ? { slots: settings.slots } : {}),
+    ...(limits.deadline === undefined ? {} : { deadline: limits.deadline }),
+    ...(limits.signal ? { signal: limits.signal } : {}),
+    ...(limits.onProgress ? { onProgress: limits.onProgress } : {}),
+  });
+  const done = { read, bytesRead: outcome.bytesRead, bytesToRead: bytes.bytesToRead };
+  const seconds = elapsed(startedAt);
+  const { evidence } = outcome;
+  if (!evidence) {
+    const stoppedBy = outcome.stoppedBy ?? "signal";
+    return { ...metadata, deepVerification: { outcome: "stopped", ...done, stoppedBy, seconds } };
+  }
+  return {
+    ...metadata,
+    comparison: {
+      verdict: evidence.agrees ? "MATCH" : "MISMATCH",
+      basis: evidence,
+      evidence: [evidence, ...comparison.evidence],
+      notComparable: comparison.notComparable,
+    },
+    deepVerification: { outcome: "verified", ...done, seconds },
+  };
+}
+
+function readOf(plan: ReadPlan): BytesRead {
   return plan.kind === "compare-bytes" ? "both" : plan.read;
 }
 
