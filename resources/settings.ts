@@ -4,6 +4,13 @@
  * the tests all use, so a bucket, queue or redrive setting cannot differ between them. Name rules
  * come from the contract the functions check at run time (shared/contracts/names.ts).
  */
+
+import {
+  type DeepVerificationConfig,
+  deepVerificationValues,
+  parseDeepVerification,
+  VALIDATOR_VARIABLES,
+} from "../shared/contracts/environment.ts";
 import {
   checkCategory,
   checkRegion,
@@ -54,6 +61,7 @@ export interface Settings {
     readonly maximumEventAgeSeconds: number;
   };
   readonly replicationDeadlineSeconds: number;
+  readonly deepVerification: DeepVerificationConfig;
   readonly logRetentionDays: number;
   readonly accessLogRetentionDays: number;
   readonly lifecycle: {
@@ -100,9 +108,14 @@ const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
 
 export const settings: Settings = checkSettings(raw as Settings);
 
-/** Validates settings.json at load: categories, and each queue's visibility timeout. */
+/**
+ * Validates settings.json at load: categories, each queue's visibility timeout, and the deep
+ * verification settings (with the validator's own parser, so a value the stacks accept is one the
+ * function accepts at cold start).
+ */
 export function checkSettings(candidate: Settings): Settings {
   for (const category of candidate.categories) checkCategory(category, "settings.json categories");
+  checkDeepVerification(candidate.deepVerification);
   for (const [key, queue] of Object.entries(candidate.queues)) {
     if (typeof queue !== "object") continue;
     const consumer = candidate.functions[queue.consumer];
@@ -121,6 +134,21 @@ export function checkSettings(candidate: Settings): Settings {
     }
   }
   return candidate;
+}
+
+function checkDeepVerification(deep: DeepVerificationConfig): void {
+  const values = deepVerificationValues(deep);
+  const env = {
+    [VALIDATOR_VARIABLES.deepVerifyMaxBytes]: values.deepVerifyMaxBytes,
+    [VALIDATOR_VARIABLES.deepVerifyRead]: values.deepVerifyRead,
+    [VALIDATOR_VARIABLES.deepVerifyConcurrency]: values.deepVerifyConcurrency,
+  };
+  try {
+    parseDeepVerification(env);
+  } catch (error) {
+    const problem = error instanceof Error ? error.message : String(error);
+    throw new ConfigurationError("settings.json deepVerification", problem);
+  }
 }
 
 /** 6 × the consumer's timeout + its batching window. */

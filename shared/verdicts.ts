@@ -125,6 +125,13 @@ export const VERDICTS = {
     origin: "validator",
     meaning: "one of several objects in a message, queued as a check of its own",
   },
+  HANDED_OFF: {
+    action: "re-check",
+    logLevel: "info",
+    origin: "validator",
+    meaning:
+      "reading the bytes could not finish in the time the invocation had left; queued as a check of its own",
+  },
   REDRIVEN_EVENT: {
     action: "report",
     severity: "high",

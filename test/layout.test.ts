@@ -5,7 +5,8 @@
  *               resources/ or test/, and no development dependency (the bundles would lack it);
  * - resources/  infrastructure: itself and shared/ (osls packages it without scripts/);
  * - scripts/    what runs on a person's machine: anything but test/.
- * Imports are read with TypeScript's own pre-processor, dynamic `import()` included.
+ * Imports are read with TypeScript's own pre-processor, dynamic `import()` included, and module
+ * URLs built for a dynamic import.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
@@ -31,9 +32,21 @@ function sourceFiles(folder: string): string[] {
     .map((path) => join(folder, path));
 }
 
+/**
+ * Module URLs built at run time, `new URL("../../functions/${name}/handler.ts", import.meta.url)`
+ * (the local stack loads one handler instance per poller that way): the static start of the
+ * path names the folder, which is all the rules need.
+ */
+const MODULE_URL = /new URL\(\s*["'`](\.{1,2}\/[^"'`$]*)/g;
+
 function importsOf(file: string): Import[] {
-  const info = ts.preProcessFile(readFileSync(join(ROOT, file), "utf8"), true, true);
-  return info.importedFiles.map(({ fileName: specifier }) => {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  const info = ts.preProcessFile(text, true, true);
+  const specifiers = [
+    ...info.importedFiles.map(({ fileName }) => fileName),
+    ...[...text.matchAll(MODULE_URL)].flatMap((match) => (match[1] ? [match[1]] : [])),
+  ];
+  return specifiers.map((specifier) => {
     if (specifier.startsWith(".")) {
       const target = relative(ROOT, resolve(ROOT, dirname(file), specifier));
       return { from: file, specifier, folder: target.split(/[\\/]/)[0] };

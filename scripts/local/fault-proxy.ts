@@ -149,7 +149,8 @@ function describe(incoming: IncomingMessage): ProxiedRequest {
   return { method, service: "s3", bucket, key: decodeURIComponent(key.join("/")) };
 }
 
-function forward(incoming: IncomingMessage, outgoing: ServerResponse, upstream: URL): void {
+/** Sends a request on to `upstream` as it came, and its answer back (also the latency proxy's). */
+export function forward(incoming: IncomingMessage, outgoing: ServerResponse, upstream: URL): void {
   const proxied = request(
     {
       host: upstream.hostname,

@@ -18,7 +18,11 @@ import {
 } from "../../resources/settings.ts";
 import type { StackOutputValues } from "../../resources/stack-outputs.ts";
 import type { BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
-import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
+import {
+  deepVerificationValues,
+  notifierEnvironment,
+  validatorEnvironment,
+} from "../../shared/contracts/environment.ts";
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
 import { onEmulatorOrigin } from "./emulator-urls.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
@@ -169,6 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         validationQueueUrl: throughFaults(queues.validation.url),
         replicationDeadlineSeconds: String(timings.replicationDeadlineSeconds),
         retryBaseDelaySeconds: String(timings.retryBaseDelaySeconds),
+        ...deepVerificationValues(settings.deepVerification),
         stage: LOCAL_STAGE,
         sdkRequestTimeoutMs: String(timings.sdkRequestTimeoutMs),
       }),

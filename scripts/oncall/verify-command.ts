@@ -1,12 +1,14 @@
 import { settings } from "../../resources/settings.ts";
 import type { BucketPair, BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
 import {
+  DEEP_VERIFY_READS,
   DEFAULT_REPLICATION_DEADLINE_SECONDS,
   type Environment,
   optionalInteger,
   REPLICATION_DEADLINE_BOUNDS,
   VALIDATOR_VARIABLES,
 } from "../../shared/contracts/environment.ts";
+import { deepVerificationSettings, type SettleLimits } from "../../shared/integrity/settle.ts";
 import { compact } from "../../shared/objects.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
 import { formatDuration, table } from "../../shared/text.ts";
@@ -21,6 +23,7 @@ import {
   runCommand,
 } from "./cli.ts";
 import { EnvironmentError, EXIT, explainAwsError, UsageError } from "./errors.ts";
+import { createProgress, type Progress } from "./progress.ts";
 import {
   bucketPairsFrom,
   optionalOutput,
@@ -29,11 +32,14 @@ import {
 } from "./stack-outputs.ts";
 import { renderSideBySide } from "./verify-report.ts";
 
-export const VERIFY_HELP = `Usage: npm run verify -- s3://<primary-bucket>/<key> [--version-id V] [--stage <stage>] [--json]
+export const VERIFY_HELP = `Usage: npm run verify -- s3://<primary-bucket>/<key> [--version-id V] [--deep [--read primary|replica]] [--stage <stage>] [--json]
 
 Checks one object now, with the validator's own code (validateObject, as the Lambda runs it):
 finds the replica bucket from the stack's BucketPairs, HEADs the object in the primary region
 and its replica in the replica region, and prints the verdict with the evidence side by side.
+When the recorded checksums and ETags cannot decide, it reads the bytes as the Lambda does (up
+to deepVerification.maxBytes of resources/settings.json); --deep reads them whatever the size,
+with a progress bar: what settles an UNVERIFIABLE object.
 
 Verdicts:
 ${table(
@@ -47,6 +53,10 @@ resources/settings.json (what the stacks deploy with). The output names the sour
 
 Options:
   --version-id <id>    Check this version (default: the current one).
+  --deep               Read the bytes whatever the object's size, if metadata cannot decide.
+  --read <side>        Whose bytes to read: primary (default: in-region; proves the replica's
+                       recorded digest matches the primary's bytes) or replica (cross-region
+                       transfer; proves the replica's own bytes). Implies --deep.
   --json               Print the full result as JSON on stdout.
 
 ${DEPLOYMENT_HELP}
@@ -63,6 +73,8 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
       {
         ...DEPLOYMENT_OPTIONS,
         "version-id": { type: "string" },
+        deep: { type: "boolean", default: false },
+        read: { type: "string" },
         json: { type: "boolean", default: false },
       },
       true,
@@ -76,6 +88,8 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
     }
     const { bucket, key } = parseS3Uri(positionals[0] ?? "");
     const versionId = values["version-id"]?.trim() || undefined;
+    const read = parseRead(values.read);
+    const deep = values.deep || values.read !== undefined;
 
     const deployment = await openDeployment(values, io);
     try {
@@ -89,18 +103,29 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
       const primaryRegion = deployment.region;
       const replicaRegion = requireOutput(deployment.outputs, "ReplicaRegion");
       let result: ValidationResult;
+      const progress = bytesProgress(io);
       try {
         result = await validateObject(
           {
             primary: s3ObjectReader(deployment.clients.s3(primaryRegion)),
             replica: s3ObjectReader(deployment.clients.s3(replicaRegion)),
             replicationDeadlineSeconds,
+            deepVerification: deepVerificationSettings({
+              ...settings.deepVerification,
+              // --deep lifts the size limit; --read chooses the side.
+              ...(deep ? { maxBytes: Number.MAX_SAFE_INTEGER } : {}),
+              ...(read ? { read } : {}),
+            }),
+            stage: deployment.stage,
             now: () => io.now(),
           },
           compact({ pair, key: asEventKey(key), versionId }),
+          { onProgress: progress.update, ...(io.signal ? { signal: io.signal } : {}) },
         );
       } catch (error) {
         throw explainAwsError(error, `reading s3://${bucket}/${key}`);
+      } finally {
+        progress.stop();
       }
       if (values.json) {
         io.stdout.write(
@@ -132,6 +157,35 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
       deployment.clients.destroy();
     }
   });
+}
+
+function parseRead(value: string | undefined): (typeof DEEP_VERIFY_READS)[number] | undefined {
+  if (value === undefined) return undefined;
+  const read = DEEP_VERIFY_READS.find((side) => side === value);
+  if (!read) throw new UsageError(`--read must be primary or replica (got "${value}")`);
+  return read;
+}
+
+/** From this size a read from a workstation (often far from the region) is worth a progress bar. */
+const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
+const MiB = 1024 * 1024;
+
+/** A progress bar (or lines) on stderr while a large object's bytes are read. */
+function bytesProgress(io: CliIo): {
+  update: NonNullable<SettleLimits["onProgress"]>;
+  stop(): void;
+} {
+  let progress: Progress | undefined;
+  return {
+    update(bytesRead, bytesToRead) {
+      if (bytesToRead < PROGRESS_FROM_BYTES) return;
+      progress ??= createProgress(io.stderr, "Reading bytes (MiB)");
+      progress.update(Math.floor(bytesRead / MiB), Math.ceil(bytesToRead / MiB), "");
+    },
+    stop() {
+      progress?.stop();
+    },
+  };
 }
 
 export interface ReplicationDeadline {

@@ -37,8 +37,17 @@ export function renderSideBySide(result: ValidationResult, context: VerifyReport
     : undefined;
   const comparison = result.comparison;
   out.push(...sideBySideLines(primary, replica, comparison?.evidence ?? [], ""), "");
-  if (comparison)
-    out.push("Evidence:", ...evidenceLines({ ...comparison, compared: comparison.evidence }), "");
+  if (comparison) {
+    out.push(
+      "Evidence:",
+      ...evidenceLines({
+        ...comparison,
+        compared: comparison.evidence,
+        deepVerification: result.deepVerification,
+      }),
+      "",
+    );
+  }
   if (result.objectAgeSeconds !== undefined) {
     out.push(
       `Object age ${formatDuration(result.objectAgeSeconds)}; replication deadline ${context.deadline}.`,

@@ -21,6 +21,12 @@ export interface CheckMessage {
   readonly eventId?: string;
   readonly object: ObjectRef;
   readonly originalEvent: unknown;
+  /**
+   * How many times a deep verification of this object (reading its bytes) could not finish in
+   * the time its invocation had left and was handed off to a check of its own. Added in
+   * version 1 as an optional field: absent means 0, and older readers ignore it.
+   */
+  readonly handoffs?: number;
 }
 
 /** What a check message may carry of the event it came from. */
@@ -56,6 +62,9 @@ export function parseCheckMessage(
   if (!isFiniteNumber(attempt) || !Number.isInteger(attempt) || attempt < 1) {
     return invalid("an invalid attempt (a whole number from 1)");
   }
+  if (value.handoffs !== undefined && !isCount(value.handoffs)) {
+    return invalid("an invalid handoffs count (a whole number from 0)");
+  }
   if (!isOptional(firstCheckedAt, isNonEmptyString) || !isOptional(eventId, isNonEmptyString)) {
     return invalid("an invalid firstCheckedAt or eventId");
   }
@@ -68,6 +77,7 @@ export function parseCheckMessage(
       eventId: eventId as string | undefined,
       object,
       originalEvent: value.originalEvent,
+      handoffs: value.handoffs as number | undefined,
     }),
   };
 }
@@ -95,4 +105,8 @@ function readObject(value: unknown): ObjectRef | string {
     eventTime: eventTime as string | undefined,
     reason: reason as string | undefined,
   });
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0;
 }

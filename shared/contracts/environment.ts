@@ -18,6 +18,19 @@ export const MAX_DELAY_SECONDS = 900;
 export const DEFAULT_REPLICATION_DEADLINE_SECONDS = 900;
 export const DEFAULT_RETRY_BASE_DELAY_SECONDS = 30;
 export const REPLICATION_DEADLINE_BOUNDS = { min: 1, max: 7 * 24 * 3600 } as const;
+/**
+ * Deep verification (reading bytes when the recorded metadata cannot decide), by default for
+ * objects up to 1 GiB, reading the primary, 8 ranged GETs of 8 MiB at a time (64 MiB of buffers).
+ * S3's largest object is 5 TiB: https://docs.aws.amazon.com/AmazonS3/latest/userguide/upload-objects.html
+ */
+export const DEEP_VERIFICATION_DEFAULTS = {
+  maxBytes: 1024 ** 3,
+  read: "primary",
+  concurrency: 8,
+} as const satisfies DeepVerificationConfig;
+export const DEEP_VERIFY_MAX_BYTES_BOUNDS = { min: 0, max: 5 * 1024 ** 4 } as const;
+export const DEEP_VERIFY_CONCURRENCY_BOUNDS = { min: 1, max: 64 } as const;
+export const DEEP_VERIFY_READS = ["primary", "replica"] as const;
 
 export const VALIDATOR_VARIABLES = {
   bucketPairs: "BUCKET_PAIRS",
@@ -26,6 +39,9 @@ export const VALIDATOR_VARIABLES = {
   validationQueueUrl: "VALIDATION_QUEUE_URL",
   replicationDeadlineSeconds: "REPLICATION_DEADLINE_SECONDS",
   retryBaseDelaySeconds: "RETRY_BASE_DELAY_SECONDS",
+  deepVerifyMaxBytes: "DEEP_VERIFY_MAX_BYTES",
+  deepVerifyRead: "DEEP_VERIFY_READ",
+  deepVerifyConcurrency: "DEEP_VERIFY_CONCURRENCY",
   stage: "STAGE",
   sdkRequestTimeoutMs: "SDK_REQUEST_TIMEOUT_MS",
 } as const;
@@ -52,7 +68,13 @@ type VariableValues<Names, V, Optional extends keyof Names> = {
 export type ValidatorEnvironmentValues<V = string> = VariableValues<
   typeof VALIDATOR_VARIABLES,
   V,
-  "replicationDeadlineSeconds" | "retryBaseDelaySeconds" | "stage" | "sdkRequestTimeoutMs"
+  | "replicationDeadlineSeconds"
+  | "retryBaseDelaySeconds"
+  | "deepVerifyMaxBytes"
+  | "deepVerifyRead"
+  | "deepVerifyConcurrency"
+  | "stage"
+  | "sdkRequestTimeoutMs"
 >;
 
 export type NotifierEnvironmentValues<V = string> = VariableValues<
@@ -91,8 +113,18 @@ export interface ValidatorConfig {
   readonly validationQueueUrl: string;
   readonly replicationDeadlineSeconds: number;
   readonly retryBaseDelaySeconds: number;
+  readonly deepVerification: DeepVerificationConfig;
   readonly stage?: string;
   readonly sdkRequestTimeoutMs: number;
+}
+
+export interface DeepVerificationConfig {
+  /** The largest object whose bytes are read when metadata cannot decide; 0 turns it off. */
+  readonly maxBytes: number;
+  /** Whose bytes: the primary's (in-region, the default) or the replica's (cross-region). */
+  readonly read: (typeof DEEP_VERIFY_READS)[number];
+  /** Ranged GETs of one read in flight at once. */
+  readonly concurrency: number;
 }
 
 /**
@@ -141,8 +173,44 @@ export function loadValidatorConfig(env: Environment): ValidatorConfig {
       // At least 1 s: with no delay a pending replica would be re-checked in a tight loop.
       { min: 1, max: MAX_DELAY_SECONDS },
     ),
+    deepVerification: parseDeepVerification(env),
     stage: stage === undefined ? undefined : checkStage(stage, names.stage),
     sdkRequestTimeoutMs: readSdkRequestTimeout(env, names.sdkRequestTimeoutMs),
+  };
+}
+
+/** DEEP_VERIFY_MAX_BYTES, DEEP_VERIFY_READ and DEEP_VERIFY_CONCURRENCY, with their defaults. */
+export function parseDeepVerification(env: Environment): DeepVerificationConfig {
+  const names = VALIDATOR_VARIABLES;
+  const defaults = DEEP_VERIFICATION_DEFAULTS;
+  return {
+    maxBytes: optionalInteger(
+      env,
+      names.deepVerifyMaxBytes,
+      defaults.maxBytes,
+      DEEP_VERIFY_MAX_BYTES_BOUNDS,
+    ),
+    read: optionalChoice(env, names.deepVerifyRead, DEEP_VERIFY_READS, defaults.read),
+    concurrency: optionalInteger(
+      env,
+      names.deepVerifyConcurrency,
+      defaults.concurrency,
+      DEEP_VERIFY_CONCURRENCY_BOUNDS,
+    ),
+  };
+}
+
+/** The values of the DEEP_VERIFY_* variables for these settings. */
+export function deepVerificationValues(
+  config: DeepVerificationConfig,
+): Pick<
+  ValidatorEnvironmentValues,
+  "deepVerifyMaxBytes" | "deepVerifyRead" | "deepVerifyConcurrency"
+> {
+  return {
+    deepVerifyMaxBytes: String(config.maxBytes),
+    deepVerifyRead: config.read,
+    deepVerifyConcurrency: String(config.concurrency),
   };
 }
 
@@ -205,6 +273,20 @@ export function optionalInteger(
     throw new ConfigurationError(name, `must be between ${bounds.min} and ${bounds.max}`, raw);
   }
   return value;
+}
+
+export function optionalChoice<T extends string>(
+  env: Environment,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  const raw = optionalString(env, name);
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigurationError(name, `must be one of ${choices.join(", ")}`, raw);
+  }
+  return raw as T;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Evidence } from "../integrity/compare.ts";
+import type { DeepVerification } from "../integrity/settle.ts";
 import { compact, isJsonObject, type ObjectIdentity } from "../objects.ts";
 import type { ChecksumAlgorithm, ObjectState } from "../s3/object-state.ts";
 import { boundedJson, boundedText } from "../text.ts";
@@ -24,6 +25,11 @@ import {
  * The failure report: the message the checksum-validator sends to the failure queue and the
  * failure-notifier reads. Versioned: a consumer must check `schema` and `schemaVersion` before
  * trusting fields. Verdicts and severities come from the verdict table (shared/verdicts.ts).
+ *
+ * Version 1 grows only by optional fields, so readers must tolerate fields, checksum algorithms
+ * and evidence they do not know: `ObjectSide.parts`, `Evidence.parts` and `Evidence.computedFrom`
+ * (a value computed from bytes by deep verification), and `evidence.deepVerification` were added
+ * that way.
  */
 export const FAILURE_REPORT_SCHEMA = "backup-validator.failure-report";
 export const FAILURE_REPORT_VERSION = 1;
@@ -40,6 +46,8 @@ export interface ObjectSide {
   readonly etag?: string;
   readonly checksums?: Partial<Record<ChecksumAlgorithm, string>>;
   readonly checksumType?: string;
+  /** Number of parts, when the part layout was read. */
+  readonly parts?: number;
   readonly replicationStatus?: string;
   readonly serverSideEncryption?: string;
   readonly lastModified?: string;
@@ -69,6 +77,8 @@ export interface FailureReport {
     readonly basis?: Evidence;
     readonly compared: readonly Evidence[];
     readonly notComparable: readonly string[];
+    /** What reading the bytes did, when the recorded metadata could not decide. */
+    readonly deepVerification?: DeepVerification;
   };
   /** When S3 emitted the event (ISO 8601). */
   readonly eventTime?: string;
@@ -137,6 +147,7 @@ export function objectSide(
     etag: state.etag,
     checksums: state.checksums,
     checksumType: state.checksumType,
+    parts: state.partSizes?.length,
     replicationStatus: state.replicationStatus,
     serverSideEncryption: state.serverSideEncryption,
     lastModified: state.lastModified,

@@ -40,6 +40,8 @@ export type ParsedMessage =
       readonly attempt: number;
       /** When the first check of this object ran (check messages only). */
       readonly firstCheckedAt?: string;
+      /** Deep verifications of this object handed off for lack of time (check messages only). */
+      readonly handoffs?: number;
       readonly eventId?: string;
       /** The event S3 or EventBridge produced, kept for the failure report. */
       readonly originalEvent: unknown;
@@ -200,6 +202,7 @@ function parseCheck(event: Json): ParsedMessage {
     problems: [],
     attempt: message.attempt,
     firstCheckedAt: message.firstCheckedAt,
+    handoffs: message.handoffs,
     eventId: message.eventId,
     originalEvent: message.originalEvent,
   });

@@ -8,8 +8,7 @@ import { compact } from "../objects.ts";
 import { boundedText, displayText, formatSize, section, utf8Bytes } from "../text.ts";
 import type { AlertVerdict, Severity } from "../verdicts.ts";
 import type { Alert } from "./alert-publisher.ts";
-import { verifyCommand } from "./commands.ts";
-import { nextSteps, WHAT_HAPPENED } from "./guidance.ts";
+import { nextSteps, verifyCommandFor, WHAT_HAPPENED } from "./guidance.ts";
 import type { Delivery } from "./incident.ts";
 import { queueName, sqsQueueConsoleUrl } from "./links.ts";
 import { alertSubject, SERVICE_NAME } from "./subject.ts";
@@ -184,7 +183,9 @@ export interface RenderContext {
 export const SINGLE_PAYLOAD_LIMIT_BYTES = 64 * 1024;
 
 function renderSingleBody(view: IncidentView, context: RenderContext): string {
-  const verify = view.objects.map((object) => verifyCommand(context.stage, object));
+  const verify = view.objects.map((object) =>
+    verifyCommandFor(view.verdict, context.stage, object),
+  );
   const details = view.details(SINGLE_PAYLOAD_LIMIT_BYTES);
   return [
     header(view.verdict, view.severity, context.stage),
@@ -219,7 +220,7 @@ function renderIndexEntry(view: IncidentView, position: number, stage: string): 
     `  ${position}. ${headline}`,
     ...otherObjects.map((line) => `     ${line}`),
     ...(objects.length > 0 ? [`     ${displayText(view.summary)}`] : []),
-    ...view.objects.map((object) => `     ${verifyCommand(stage, object)}`),
+    ...view.objects.map((object) => `     ${verifyCommandFor(view.verdict, stage, object)}`),
   ].join("\n");
 }
 

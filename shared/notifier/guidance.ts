@@ -3,8 +3,9 @@
  * take, with the exact on-call commands. Keyed by the verdict table's alert verdicts
  * (shared/verdicts.ts), so a new verdict does not compile until it has its words here.
  */
+import type { ObjectIdentity } from "../objects.ts";
 import type { AlertVerdict } from "../verdicts.ts";
-import { dlqInspectCommand, redriveCommand } from "./commands.ts";
+import { dlqInspectCommand, redriveCommand, verifyCommand } from "./commands.ts";
 
 const S3_BATCH_REPLICATION =
   "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html";
@@ -13,7 +14,7 @@ const REPLICATION_TROUBLESHOOTING =
 
 export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
   MISMATCH:
-    "The replica is NOT identical to its original: the size, or a checksum or ETag of the same kind on both sides, differs. Until this is fixed the backup of this version cannot be trusted.",
+    "The replica is NOT identical to its original: the size, a checksum or ETag of the same kind on both sides, or a digest computed from the bytes, differs. Until this is fixed the backup of this version cannot be trusted.",
   REPLICA_MISSING:
     "S3 says this version was replicated (replication status COMPLETED), but the replica does not exist in the replica bucket: it was deleted or expired there. There is no backup of this version.",
   REPLICATION_FAILED:
@@ -21,7 +22,7 @@ export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
   REPLICATION_OVERDUE:
     "The replica has not arrived within the replication deadline. Replication is slow or stuck; this version has no verified backup yet.",
   UNVERIFIABLE:
-    "Both copies exist and have the same size, but they share no checksum or ETag that can be compared, so equality could not be proven. This is NOT evidence of corruption; it is a gap in the evidence.",
+    "Both copies exist and have the same size, but no recorded checksum or ETag could prove them equal, and the validator did not settle it by reading the bytes (deep verification is off, the object is above its size limit, or the read did not finish in time: EVIDENCE says which). This is NOT evidence of corruption; it is a gap in the evidence.",
   UNCHECKABLE:
     "The validator could not check this object: S3 refused the lookup with an error that retrying cannot change (a 400: a version id or key S3 rejects). Nothing was compared, so this version has no verified backup.",
   UNMAPPED_BUCKET:
@@ -35,6 +36,18 @@ export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
 };
 
 const VERIFY_PLACEHOLDER = "<the verify command listed under each object above>";
+
+/**
+ * The verify command an alert quotes for one object: for UNVERIFIABLE it reads the bytes
+ * (`--deep`), which is what settles it.
+ */
+export function verifyCommandFor(
+  verdict: AlertVerdict,
+  stage: string,
+  object: ObjectIdentity,
+): string {
+  return verifyCommand(stage, object, { deep: verdict === "UNVERIFIABLE" });
+}
 
 /** Numbered steps; `verify` holds the exact commands, or is undefined in a digest (listed per object). */
 export function nextSteps(
@@ -88,12 +101,15 @@ export function nextSteps(
       waiting,
     ],
     UNVERIFIABLE: [
-      ["Re-check now:", `    ${check}`],
       [
-        "To prove this version equal now, download both copies and compare their SHA-256 hashes (sha256sum).",
+        "Settle it by reading the bytes (read-only; exit code 0 only if the replica matches). It reads the primary in its own region and reproduces the digest the replica records; add --read replica to read the replica's own bytes instead (cross-region transfer):",
+        `    ${check}`,
       ],
       [
-        "To make future uploads verifiable, upload with an additional checksum (e.g. aws s3 cp FILE s3://BUCKET/KEY --checksum-algorithm SHA256); replication keeps it.",
+        "If this was the deep-verification size limit (DEEP_VERIFY_MAX_BYTES) or the time limit, and such objects are common, raise the limit or the function's timeout in resources/settings.json and deploy.",
+      ],
+      [
+        "To make future uploads verifiable from metadata alone, upload with a full-object checksum (e.g. aws s3 cp FILE s3://BUCKET/KEY --checksum-algorithm CRC64NVME); replication keeps it.",
       ],
       waiting,
     ],

@@ -5,8 +5,9 @@
  */
 import type { ObjectSide } from "../contracts/failure-report.ts";
 import { describeEvidence, type Evidence } from "../integrity/compare.ts";
+import type { DeepVerification } from "../integrity/settle.ts";
 import { CHECKSUM_ALGORITHMS } from "../s3/object-state.ts";
-import { displayText, table } from "../text.ts";
+import { displayText, formatSize, table } from "../text.ts";
 
 /** The evidence part of a report or a comparison. */
 export interface EvidenceSummary {
@@ -14,12 +15,14 @@ export interface EvidenceSummary {
   readonly basis?: Evidence;
   readonly compared: readonly Evidence[];
   readonly notComparable: readonly string[];
+  readonly deepVerification?: DeepVerification;
 }
 
 /**
- * Rows: presence, version, size, ETag, every checksum either side has, checksum type,
- * replication status, encryption, last modified; `<- differs` marks disagreeing values, and an
- * ETag difference that was not comparable evidence says so instead of crying corruption.
+ * Rows: presence, version, size, ETag, every checksum either side has, checksum type, part
+ * count (when read), replication status, encryption, last modified; `<- differs` marks
+ * disagreeing values, and a recorded difference that was not comparable evidence (other part
+ * layouts, SSE-KMS ETags, composite vs full-object) says so instead of crying corruption.
  */
 export function sideBySideLines(
   primary: ObjectSide | undefined,
@@ -35,6 +38,13 @@ export function sideBySideLines(
   };
   const differs = (left: string, right: string) =>
     left !== "-" && right !== "-" && left !== right ? "<- differs" : "";
+  // Recorded values that were weighed against each other (not values computed from bytes).
+  const recordedCompared = (match: (item: Evidence) => boolean) =>
+    compared.some((item) => item.computedFrom === undefined && match(item));
+  const differsUnlessWeighed = (left: string, right: string, weighed: boolean) => {
+    const note = differs(left, right);
+    return note && !weighed ? `${note} (not comparable, see EVIDENCE)` : note;
+  };
   const rows: string[][] = [
     ["", `PRIMARY${region(primary)}`, `REPLICA${region(replica)}`, ""],
     ["Bucket", primary?.bucket ?? "-", replica?.bucket ?? "-", ""],
@@ -49,21 +59,22 @@ export function sideBySideLines(
   const sizeRow = ["Size", value(primary, (s) => s.size), value(replica, (s) => s.size)] as const;
   rows.push([...sizeRow, differs(sizeRow[1], sizeRow[2])]);
   const etags = [value(primary, (s) => s.etag), value(replica, (s) => s.etag)] as const;
-  const etagCompared = compared.some((item) => item.kind === "etag");
-  const etagNote = differs(...etags);
-  rows.push([
-    "ETag",
-    ...etags,
-    etagNote && !etagCompared ? `${etagNote} (not comparable, see EVIDENCE)` : etagNote,
-  ]);
+  const etagWeighed = recordedCompared((item) => item.kind === "etag");
+  rows.push(["ETag", ...etags, differsUnlessWeighed(...etags, etagWeighed)]);
   for (const algorithm of CHECKSUM_ALGORITHMS) {
     const left = value(primary, (s) => s.checksums?.[algorithm]);
     const right = value(replica, (s) => s.checksums?.[algorithm]);
     if (left === "-" && right === "-") continue;
-    rows.push([`Checksum ${algorithm}`, left, right, differs(left, right)]);
+    const weighed = recordedCompared(
+      (item) => item.algorithm === algorithm && item.kind !== "etag",
+    );
+    rows.push([`Checksum ${algorithm}`, left, right, differsUnlessWeighed(left, right, weighed)]);
   }
   const informational: [string, (side: ObjectSide) => unknown][] = [
     ["Checksum type", (side) => side.checksumType],
+    ...(primary?.parts !== undefined || replica?.parts !== undefined
+      ? [["Parts", (side: ObjectSide) => side.parts] as [string, (side: ObjectSide) => unknown]]
+      : []),
     ["Replication status", (side) => side.replicationStatus],
     ["Encryption", (side) => side.serverSideEncryption],
     ["Last modified", (side) => side.lastModified],
@@ -95,5 +106,25 @@ export function evidenceLines(evidence: EvidenceSummary, indent = "  "): string[
     lines.push(`${indent}Not comparable:`);
     for (const reason of evidence.notComparable) lines.push(`${indent}  - ${displayText(reason)}`);
   }
+  if (evidence.deepVerification) {
+    lines.push(`${indent}Bytes read: ${describeDeepVerification(evidence.deepVerification)}`);
+  }
   return lines;
+}
+
+const SIDES_READ = { primary: "the primary's", replica: "the replica's", both: "both sides'" };
+
+/** `1,048,576 bytes (1.0 MiB) of the primary's bytes, in 0.4 s`, or why nothing was read. */
+export function describeDeepVerification(deep: DeepVerification): string {
+  const whose = deep.read ? ` of ${SIDES_READ[deep.read]} bytes` : "";
+  switch (deep.outcome) {
+    case "verified":
+      return `${formatSize(deep.bytesRead)}${whose}, in ${deep.seconds} s (deep verification)`;
+    case "stopped":
+      return `${formatSize(deep.bytesRead)} of ${formatSize(deep.bytesToRead)}${whose}, then the time ran out (deep verification did not finish)`;
+    case "off":
+      return "none (deep verification is turned off: DEEP_VERIFY_MAX_BYTES=0)";
+    default:
+      return `none (${formatSize(deep.bytesToRead)}${whose} to read is above the deep-verification size limit, DEEP_VERIFY_MAX_BYTES)`;
+  }
 }

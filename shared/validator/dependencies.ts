@@ -2,6 +2,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { functionClientOptions } from "../clients.ts";
 import type { ValidatorConfig } from "../contracts/environment.ts";
+import { deepVerificationSettings } from "../integrity/settle.ts";
 import type { Log, MetricsRecorder } from "../observability.ts";
 import { sqsMessageSender } from "../queues/message-sender.ts";
 import { s3ObjectReader } from "../s3/object-state.ts";
@@ -32,6 +33,8 @@ export function createValidatorDependencies(
       primary: s3ObjectReader(primaryS3),
       replica: s3ObjectReader(replicaS3),
       replicationDeadlineSeconds: config.replicationDeadlineSeconds,
+      deepVerification: deepVerificationSettings(config.deepVerification),
+      stage: config.stage,
       now: () => new Date(),
     },
     bucketPairs: config.bucketPairs,

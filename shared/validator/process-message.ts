@@ -7,9 +7,11 @@ import {
 import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
 import { DeadlineError, describeError, isPermanent } from "../errors.ts";
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
+import { evidenceName } from "../integrity/compare.ts";
 import { compact } from "../objects.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
 import type { MessageSender } from "../queues/message-sender.ts";
+import { formatSize } from "../text.ts";
 import { isReportedVerdict, type Outcome, VERDICTS, type VerdictAction } from "../verdicts.ts";
 import {
   type IncomingMessage,
@@ -72,6 +74,28 @@ interface Conclusion {
   readonly check?: { readonly message: CheckMessage; readonly delaySeconds: number };
 }
 
+/**
+ * How much of the record's time a deep read leaves when it stops: to send the report or the
+ * hand-off before the record's own deadline cancels everything.
+ */
+export const CONCLUDE_RESERVE_MS = 3_000;
+
+/**
+ * A deep verification that ran out of time is handed off once: the check of its own starts with
+ * a whole invocation's time. If that is not enough either, the object is reported UNVERIFIABLE
+ * with the command that settles it from a workstation, rather than handed off for ever.
+ */
+export const MAX_DEEP_HANDOFFS = 1;
+
+/**
+ * The time a record has: its requests are cancelled through `signal` at `deadline` (epoch ms),
+ * and a deep read stops CONCLUDE_RESERVE_MS before it.
+ */
+interface RecordTime {
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
 const ACTION_DONE: Record<VerdictAction, OutcomeRecord["action"]> = {
   acknowledge: "acknowledged",
   report: "reported",
@@ -100,6 +124,8 @@ export async function processValidationMessage(
 ): Promise<OutcomeRecord[]> {
   const deadline = message.deadline;
   if (deadline === undefined) return processMessage(deps, message, undefined);
+  // One deadline for the record, from the Lambda context (handle-record.ts): the deep read stops
+  // CONCLUDE_RESERVE_MS before it and is handed off; what is still running at it fails alone.
   // The record's requests are cancelled when its time is up, and the record fails alone: a hung
   // dependency must not hold the whole batch until the Lambda times out.
   const controller = new AbortController();
@@ -117,7 +143,8 @@ export async function processValidationMessage(
     );
   });
   try {
-    return await Promise.race([processMessage(deps, message, controller.signal), timeUp]);
+    const time = { deadline, signal: controller.signal };
+    return await Promise.race([processMessage(deps, message, time), timeUp]);
   } catch (error) {
     logFailure(deps, error, { messageId: message.messageId });
     throw error;
@@ -129,7 +156,7 @@ export async function processValidationMessage(
 async function processMessage(
   deps: ValidatorDependencies,
   message: IncomingMessage,
-  signal: AbortSignal | undefined,
+  time: RecordTime | undefined,
 ): Promise<OutcomeRecord[]> {
   try {
     const parsed = parseMessageBody(message.body);
@@ -148,7 +175,7 @@ async function processMessage(
     const [only, ...more] = parsed.objects;
     const outcomes =
       only && more.length === 0
-        ? [await checkOne(deps, message, parsed, only, signal)]
+        ? [await checkOne(deps, message, parsed, only, time)]
         : await splitIntoSingleObjectChecks(deps, message, parsed);
     // Reported last: if a split send fails, the retry must not report the problems twice.
     if (parsed.problems.length > 0) {
@@ -156,7 +183,7 @@ async function processMessage(
     }
     return outcomes;
   } catch (error) {
-    if (!signal?.aborted) logFailure(deps, error, { messageId: message.messageId });
+    if (!time?.signal.aborted) logFailure(deps, error, { messageId: message.messageId });
     throw error;
   }
 }
@@ -166,16 +193,16 @@ async function checkOne(
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
-  signal: AbortSignal | undefined,
+  time: RecordTime | undefined,
 ): Promise<OutcomeRecord> {
   let conclusion: Conclusion;
   try {
-    conclusion = await examine(deps, message, parsed, object, signal);
+    conclusion = await examine(deps, message, parsed, object, time);
   } catch (error) {
     const pair = deps.bucketPairs.get(object.bucket);
     if (!pair || !isPermanent(error)) {
       // Cancelled because the record's time is up: processValidationMessage says so, once.
-      if (!signal?.aborted) {
+      if (!time?.signal.aborted) {
         logFailure(deps, error, { ...objectKeys(object), messageId: message.messageId });
       }
       throw error;
@@ -225,7 +252,7 @@ async function examine(
   message: IncomingMessage,
   parsed: ObjectsMessage,
   object: ObjectRef,
-  signal: AbortSignal | undefined,
+  time: RecordTime | undefined,
 ): Promise<Conclusion> {
   const pair = deps.bucketPairs.get(object.bucket);
   if (!pair) {
@@ -247,9 +274,11 @@ async function examine(
       key: object.key,
       versionId: object.versionId,
       eventTime: object.eventTime,
-      signal,
+      signal: time?.signal,
     }),
+    time ? { deadline: time.deadline - CONCLUDE_RESERVE_MS, signal: time.signal } : {},
   );
+  countDeepVerification(deps, result);
   const conclusion = {
     outcome: result.verdict,
     reason: result.reason,
@@ -286,6 +315,26 @@ async function examine(
           firstCheckedAt,
         }),
         delaySeconds,
+      },
+    };
+  }
+  const deep = result.deepVerification;
+  const handoffs = parsed.handoffs ?? 0;
+  if (
+    deep?.outcome === "stopped" &&
+    deep.stoppedBy === "deadline" &&
+    handoffs < MAX_DEEP_HANDOFFS
+  ) {
+    return {
+      ...conclusion,
+      outcome: "HANDED_OFF",
+      reason: `reading the bytes did not finish in the time this invocation had left (${formatSize(deep.bytesRead)} of ${formatSize(deep.bytesToRead)} read): queued as a check of its own`,
+      check: {
+        message: checkMessageFor(parsed, object, parsed.attempt + 1, parsed.sources[0], {
+          firstCheckedAt: parsed.firstCheckedAt ?? deps.validation.now().toISOString(),
+          handoffs: handoffs + 1,
+        }),
+        delaySeconds: 0,
       },
     };
   }
@@ -367,7 +416,7 @@ function checkMessageFor(
   object: ObjectRef,
   attempt: number,
   source: unknown,
-  options: { readonly firstCheckedAt?: string } = {},
+  options: { readonly firstCheckedAt?: string; readonly handoffs?: number } = {},
 ): CheckMessage {
   return buildCheckMessage({
     attempt,
@@ -375,7 +424,18 @@ function checkMessageFor(
     eventId: parsed.eventId,
     object,
     originalEvent: source,
+    handoffs: options.handoffs ?? parsed.handoffs,
   });
+}
+
+/** EMF: deep verifications that decided a verdict, and the bytes read (by any deep read). */
+function countDeepVerification(deps: ValidatorDependencies, result: ValidationResult): void {
+  const deep = result.deepVerification;
+  if (!deep) return;
+  if (deep.outcome === "verified") deps.metrics.addMetric("DeepVerifications", MetricUnit.Count, 1);
+  if (deep.bytesRead > 0) {
+    deps.metrics.addMetric("DeepVerificationBytesRead", MetricUnit.Bytes, deep.bytesRead);
+  }
 }
 
 /** Errors already logged on their way up: each failure gets one log line, not one per level. */
@@ -427,6 +487,8 @@ function logKeys(
     attempt: parsed.attempt,
     objectAgeSeconds: result.objectAgeSeconds,
     evidence: result.comparison?.basis,
+    evidenceUsed: result.comparison?.basis && evidenceName(result.comparison.basis),
+    deepVerification: result.deepVerification,
     notComparable: result.comparison?.notComparable.length
       ? result.comparison.notComparable
       : undefined,

@@ -68,6 +68,7 @@ export function objectReport(
       basis: result.comparison.basis,
       compared: result.comparison.evidence,
       notComparable: result.comparison.notComparable,
+      deepVerification: result.deepVerification,
     },
     objectAgeSeconds: result.objectAgeSeconds,
   });

@@ -1,8 +1,15 @@
 import type { BucketPair } from "../contracts/bucket-pairs.ts";
 import { keyCandidates } from "../events/keys.ts";
-import { type Comparison, compareObjects, evidenceName } from "../integrity/compare.ts";
+import { type Comparison, describeValues, evidenceName } from "../integrity/compare.ts";
+import {
+  type DeepVerification,
+  type DeepVerificationSettings,
+  type SettleLimits,
+  settleComparison,
+} from "../integrity/settle.ts";
+import { verifyCommand } from "../notifier/commands.ts";
 import type { ObjectReader, ObjectState } from "../s3/object-state.ts";
-import { formatDuration } from "../text.ts";
+import { formatDuration, formatSize } from "../text.ts";
 import type { ObjectVerdict } from "../verdicts.ts";
 
 export interface ValidationContext {
@@ -10,6 +17,10 @@ export interface ValidationContext {
   readonly replica: ObjectReader;
   /** How long replication may take before a missing replica is reported (S3 RTC: 15 min). */
   readonly replicationDeadlineSeconds: number;
+  /** When and how to read bytes if the recorded metadata cannot decide. */
+  readonly deepVerification: DeepVerificationSettings;
+  /** The stage, for the command that settles an UNVERIFIABLE object from a workstation. */
+  readonly stage?: string;
   readonly now: () => Date;
 }
 
@@ -33,21 +44,39 @@ export interface ValidationResult {
   readonly primary?: ObjectState;
   readonly replica?: ObjectState;
   readonly comparison?: Comparison;
+  /** Present when the metadata could not decide and bytes were (to be) read. */
+  readonly deepVerification?: DeepVerification;
   readonly objectAgeSeconds?: number;
 }
 
 /**
- * Compares one object version on the primary with its replica. Throws on anything it does not
- * understand (throttling, 5xx, access denied): the caller lets the message fail so SQS retries.
+ * Compares one object version on the primary with its replica, reading part layouts and bytes
+ * when the recorded metadata cannot decide (within `limits.deadline`). Throws on anything it does
+ * not understand (throttling, 5xx, access denied): the caller lets the message fail so SQS
+ * retries.
  */
 export async function validateObject(
   context: ValidationContext,
   target: ValidationTarget,
+  limits: SettleLimits = {},
 ): Promise<ValidationResult> {
   const { pair, versionId } = target;
   const candidates = keyCandidates(target.key);
   let key = candidates[0] ?? target.key;
   let primary: ObjectState | undefined;
+  // Replicas keep the source's version ID, so with a version ID both sides can be looked up at
+  // once: one cross-region round trip less per object. Without one, the primary's answer names
+  // the version to look for.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
+  let replicaLookup: Promise<ObjectState | undefined> | undefined;
+  if (versionId !== undefined) {
+    replicaLookup = context.replica.head(
+      { bucket: pair.replicaBucket, key, versionId },
+      target.signal,
+    );
+    // Not awaited if the primary is gone: keep its failure from going unhandled.
+    replicaLookup.catch(() => undefined);
+  }
   for (const candidate of candidates) {
     primary = await context.primary.head(
       { bucket: pair.primaryBucket, key: candidate, versionId },
@@ -69,12 +98,14 @@ export async function validateObject(
   const objectAgeSeconds = ageInSeconds(context.now(), primary.lastModified ?? target.eventTime);
   const overdue =
     objectAgeSeconds !== undefined && objectAgeSeconds > context.replicationDeadlineSeconds;
-  // Replicas keep the source's version ID, so the same version is looked up on both sides.
-  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
-  const replica = await context.replica.head(
-    { bucket: pair.replicaBucket, key, versionId: primary.versionId ?? versionId },
-    target.signal,
-  );
+  const replicaVersionId = primary.versionId ?? versionId;
+  const replica =
+    replicaLookup && key === candidates[0] && replicaVersionId === versionId
+      ? await replicaLookup
+      : await context.replica.head(
+          { bucket: pair.replicaBucket, key, versionId: replicaVersionId },
+          target.signal,
+        );
   const sides = { key, primary, replica, objectAgeSeconds };
 
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
@@ -111,20 +142,61 @@ export async function validateObject(
     return { ...sides, verdict: "PENDING", reason: waitingFor };
   }
 
-  const comparison = compareObjects(primary, replica);
-  return { ...sides, comparison, verdict: comparison.verdict, reason: explain(comparison) };
+  const settled = await settleComparison(
+    {
+      primary: { state: primary, reader: context.primary },
+      replica: { state: replica, reader: context.replica },
+    },
+    context.deepVerification,
+    limits,
+  );
+  const { comparison, deepVerification } = settled;
+  return {
+    ...sides,
+    primary: settled.primary,
+    replica: settled.replica,
+    comparison,
+    ...(deepVerification ? { deepVerification } : {}),
+    verdict: comparison.verdict,
+    reason: explain(comparison, deepVerification, () =>
+      verifyCommand(
+        context.stage,
+        { bucket: pair.primaryBucket, key, versionId: replicaVersionId },
+        { deep: true },
+      ),
+    ),
+  };
 }
 
-function explain(comparison: Comparison): string {
+function explain(
+  comparison: Comparison,
+  deep: DeepVerification | undefined,
+  settleCommand: () => string,
+): string {
   const basis = comparison.basis;
   if (comparison.verdict === "UNVERIFIABLE") {
-    return `sizes are equal but there is no comparable checksum or ETag: ${comparison.notComparable.join("; ")}`;
+    const missing = `sizes are equal but there is no comparable checksum or ETag: ${comparison.notComparable.join("; ")}`;
+    return `${missing}; ${unsettled(deep)}; settle it by reading the bytes from a workstation: ${settleCommand()}`;
   }
   if (!basis) return comparison.verdict;
   const what = evidenceName(basis);
   return comparison.verdict === "MATCH"
     ? `${what} and size agree`
-    : `${what} differs: primary ${basis.primary}, replica ${basis.replica}`;
+    : `${what} differs: ${describeValues(basis)}`;
+}
+
+/** Why deep verification did not settle an UNVERIFIABLE comparison. */
+function unsettled(deep: DeepVerification | undefined): string {
+  switch (deep?.outcome) {
+    case "off":
+      return "deep verification is turned off";
+    case "too-large":
+      return `the object is above the deep-verification size limit (${formatSize(deep.bytesToRead)} to read)`;
+    case "stopped":
+      return `reading its bytes did not finish in the time left (${formatSize(deep.bytesRead)} of ${formatSize(deep.bytesToRead)} read)`;
+    default:
+      return "its bytes were not read";
+  }
 }
 
 function ageInSeconds(now: Date, since: string | undefined): number | undefined {

@@ -5,7 +5,8 @@ import {
   type FailureReportInput,
   objectSide,
 } from "../../shared/contracts/failure-report.ts";
-import { compareObjects } from "../../shared/integrity/compare.ts";
+import { compareObjects, type Evidence } from "../../shared/integrity/compare.ts";
+import type { DeepVerification } from "../../shared/integrity/settle.ts";
 import type { ObjectState } from "../../shared/s3/object-state.ts";
 import type { ReportedVerdict } from "../../shared/verdicts.ts";
 import { eventBridgeObjectCreated, sqsRecord } from "./events.ts";
@@ -110,8 +111,14 @@ function withSides(
   primary: ObjectState,
   replica: ObjectState | undefined,
   extra: Partial<FailureReportInput> = {},
+  deep?: { readonly evidence?: Evidence; readonly deepVerification: DeepVerification },
 ): FailureReport {
-  const comparison = replica ? compareObjects(primary, replica) : undefined;
+  const metadata = replica ? compareObjects(primary, replica) : undefined;
+  // What settleComparison makes of a deep read: its evidence first, and the verdict's basis.
+  const comparison =
+    metadata && deep?.evidence
+      ? { ...metadata, basis: deep.evidence, evidence: [deep.evidence, ...metadata.evidence] }
+      : metadata;
   return buildFailureReport({
     ...base(key),
     verdict,
@@ -123,6 +130,7 @@ function withSides(
       basis: comparison.basis,
       compared: comparison.evidence,
       notComparable: comparison.notComparable,
+      deepVerification: deep?.deepVerification,
     },
     ...extra,
   });
@@ -171,19 +179,29 @@ export function reportFor(verdict: ReportedVerdict, key = "reports/q3.pdf"): Fai
           objectAgeSeconds: 1030,
         },
       );
-    case "UNVERIFIABLE":
+    case "UNVERIFIABLE": {
+      // A 5 GiB object written again single-part on the replica, above the size limit of
+      // deep verification: the summary is the validator's own wording.
+      const size = 5 * 1024 ** 3;
+      const sides = { size, checksums: {}, checksumType: undefined };
       return withSides(
         verdict,
-        "sizes are equal but there is no comparable checksum or ETag: checksum: none on either side; ETag: multipart (12 parts) vs single part",
+        "sizes are equal but there is no comparable checksum or ETag: checksum: primary has none, replica has none; ETag: multipart with 12 parts on the primary vs single-part on the replica (different upload layouts never have equal ETags); the object is above the deep-verification size limit (5,368,709,120 bytes (5.0 GiB) to read); settle it by reading the bytes from a workstation: npm run verify -- s3://backup-validator-prod-documents-primary/reports/q3.pdf --version-id 3HL4kqtJvjVBH40Nrjfkd.Wq5v1LZg0b --stage prod --deep",
         key,
+        { ...primary, ...sides, etag: '"4af9a6fdc5e4f2e63e5e3e0b9e5b6c1d-12"' },
+        { ...replica, ...sides },
+        {},
         {
-          ...primary,
-          checksums: {},
-          checksumType: undefined,
-          etag: '"4af9a6fdc5e4f2e63e5e3e0b9e5b6c1d-12"',
+          deepVerification: {
+            outcome: "too-large",
+            read: "primary",
+            bytesRead: 0,
+            bytesToRead: size,
+            seconds: 0,
+          },
         },
-        { ...replica, checksums: {}, checksumType: undefined },
       );
+    }
     case "UNCHECKABLE":
       return buildFailureReport({
         ...base(key),
@@ -220,4 +238,53 @@ export function reportFor(verdict: ReportedVerdict, key = "reports/q3.pdf"): Fai
         rawBody: "hello from a misconfigured producer",
       });
   }
+}
+
+/**
+ * A MISMATCH found by deep verification: the replica was written again in one request (other
+ * layout, no common checksum), and its CRC32 does not match the primary's bytes.
+ */
+export function deepMismatchReport(key = "exports/ledger.parquet"): FailureReport {
+  const size = 12 * 1024 * 1024;
+  const primary = state(PRIMARY_BUCKET, {
+    key,
+    size,
+    etag: '"6c8e1b8f0a1f4de5b3c2a19e7d4f0b21-2"',
+    checksums: { CRC32: "hXz8Dg==-2" },
+    checksumType: "COMPOSITE",
+  });
+  const replica = state(REPLICA_BUCKET, {
+    key,
+    size,
+    etag: '"0f3a9d2c7b1e4a5f8d6c2b9e1a7f3c40"',
+    checksums: { CRC32: "9Yc3aw==" },
+    checksumType: "FULL_OBJECT",
+    replicationStatus: "REPLICA",
+  });
+  const evidence: Evidence = {
+    kind: "full-object-checksum",
+    algorithm: "CRC32",
+    primary: "kG1xJQ==",
+    replica: "9Yc3aw==",
+    agrees: false,
+    computedFrom: "primary",
+  };
+  return withSides(
+    "MISMATCH",
+    "replica's CRC32 checksum (full object) reproduced from the primary's bytes differs: computed kG1xJQ==, replica records 9Yc3aw==",
+    key,
+    primary,
+    replica,
+    {},
+    {
+      evidence,
+      deepVerification: {
+        outcome: "verified",
+        read: "primary",
+        bytesRead: size,
+        bytesToRead: size,
+        seconds: 0.4,
+      },
+    },
+  );
 }

@@ -46,6 +46,25 @@ describe("resources/settings.json", () => {
     expect(() => checkSettings({ ...settings, queues })).toThrow(/queues\.failure\.consumer/);
   });
 
+  it("refuses deep verification settings the validator would refuse at cold start", () => {
+    // Prepare
+    const tooMany = { ...settings.deepVerification, concurrency: 65 };
+    const sideways = { ...settings.deepVerification, read: "sideways" as "primary" };
+
+    // Act
+    const attempts = [tooMany, sideways].map(
+      (deepVerification) => () => checkSettings({ ...settings, deepVerification }),
+    );
+
+    // Assess
+    expect(attempts[0]).toThrow(
+      'settings.json deepVerification: DEEP_VERIFY_CONCURRENCY: must be between 1 and 64 (got "65")',
+    );
+    expect(attempts[1]).toThrow(
+      /settings\.json deepVerification: DEEP_VERIFY_READ: must be one of/,
+    );
+  });
+
   it("keeps the decided defaults", () => {
     expect(settings.defaults).toEqual({
       stage: "dev",

@@ -162,7 +162,7 @@ describe("ci.yml", () => {
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push", "workflow_call"]);
   });
 
-  it("installs from the lockfile with Node from .nvmrc, then lints, typechecks, tests, packages and runs cfn-lint", () => {
+  it("installs moto and installs from the lockfile with Node from .nvmrc, then lints, typechecks, tests, packages and runs cfn-lint", () => {
     // Prepare
     const commands = runCommands(checks);
 
@@ -173,6 +173,7 @@ describe("ci.yml", () => {
     expect(commands).toEqual(
       expect.arrayContaining([
         "python -m pip install --disable-pip-version-check cfn-lint==1.51.0",
+        'python -m pip install --disable-pip-version-check "moto[server]==5.2.1"',
         "npm ci --no-audit --no-fund",
         "npm run lint",
         "npm run typecheck",

@@ -3,6 +3,7 @@
  * functions parse at cold start (shared/contracts/environment.ts).
  */
 import {
+  deepVerificationValues,
   notifierEnvironment,
   validatorEnvironment,
 } from "../../../shared/contracts/environment.ts";
@@ -38,6 +39,7 @@ export function functionEnvironment(inputs: StackInputs, fn: FunctionKey) {
       validationQueueUrl: ref(LOGICAL_IDS.validationQueue),
       failureQueueUrl: ref(LOGICAL_IDS.failureQueue),
       replicationDeadlineSeconds: String(settings.replicationDeadlineSeconds),
+      ...deepVerificationValues(settings.deepVerification),
     }),
   };
 }

@@ -33,8 +33,10 @@ export function functionRoles(
   const failureQueue = sqsQueueArn(names.failureQueue);
   // HeadObject with ChecksumMode ENABLED on an SSE-KMS object returns the checksum only if the
   // caller may kms:Decrypt with the object's key ("If you enable checksum mode and the object is
-  // ... encrypted with an AWS KMS key, you must have permission to use the kms:Decrypt action").
+  // ... encrypted with an AWS KMS key, you must have permission to use the kms:Decrypt action"),
+  // and deep verification's ranged GetObject of such an object needs the same, through S3 only.
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
   // Only through S3, and only for objects of the paired buckets (their encryption context).
   const decryptThroughS3 = (
     sid: string,
@@ -71,7 +73,8 @@ export function functionRoles(
   return {
     [LOGICAL_IDS.roles["checksum-validator"]]: lambdaRole(names, "checksum-validator", [
       {
-        // HeadObject needs s3:GetObject (s3:GetObjectVersion for a version id); s3:ListBucket
+        // HeadObject (with PartNumber too, for part layouts) and deep verification's ranged
+        // GetObject need s3:GetObject (s3:GetObjectVersion for a version id); s3:ListBucket
         // turns a missing key into 404 instead of 403.
         Sid: "HeadPrimaryAndReplicaObjects",
         Effect: "Allow",

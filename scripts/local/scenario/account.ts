@@ -3,6 +3,8 @@
  * (the validator's logged verdict, alerts, events, dead letters) against what was expected, and
  * a fresh check with the validator's own comparison.
  */
+import { settings } from "../../../resources/settings.ts";
+import { deepVerificationSettings } from "../../../shared/integrity/settle.ts";
 import { s3ObjectReader } from "../../../shared/s3/object-state.ts";
 import { validateObject } from "../../../shared/validator/validate-object.ts";
 import type { ObjectVerdict } from "../../../shared/verdicts.ts";
@@ -29,6 +31,7 @@ export async function accountFor(
     primary: s3ObjectReader(stack.clients.s3),
     replica: s3ObjectReader(stack.clients.s3),
     replicationDeadlineSeconds: stack.timings.replicationDeadlineSeconds,
+    deepVerification: deepVerificationSettings(settings.deepVerification),
     now: () => new Date(),
   };
   const deadLettered = deadLetteredObjects(stack);

@@ -4,6 +4,7 @@
  * failed sends. Behaviour on real objects is covered by test/integration.
  */
 import {
+  GetObjectCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   S3Client,
@@ -202,7 +203,10 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     expect(reportsSent().map((report) => report.verdict)).toEqual(["REPLICA_MISSING"]);
   });
 
-  it("calls SSE-KMS objects with differing ETags UNVERIFIABLE, not MISMATCH", async () => {
+  it("calls SSE-KMS objects with differing ETags UNVERIFIABLE, not MISMATCH, when their bytes may not be read", async () => {
+    // Prepare: SSE-KMS replicas with moto's answers are covered in
+    // test/shared/validator/validate-object.moto.test.ts; here deep verification is off.
+    handler = await loadValidatorHandler(validatorEnvironment({ DEEP_VERIFY_MAX_BYTES: "0" }));
     s3.on(HeadObjectCommand, { Bucket: PRIMARY }).resolves(
       head({ ReplicationStatus: "COMPLETED", ServerSideEncryption: "aws:kms" }),
     );
@@ -210,13 +214,19 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
       head({ ReplicationStatus: "REPLICA", ServerSideEncryption: "aws:kms", ETag: OTHER_MD5 }),
     );
 
+    // Act
     await handler(sqsEvent(sqsRecord(objectEvent())), lambdaContext("checksum-validator"));
 
+    // Assess
     const [report] = reportsSent();
     expect(report).toMatchObject({ verdict: "UNVERIFIABLE", severity: "warning" });
     expect(report?.evidence.notComparable).toContain(
-      "ETag: primary is encrypted with aws:kms, so its ETag is not an MD5 of the content",
+      "ETag: primary is encrypted with aws:kms, so its ETag is not an MD5 of the content; replica is encrypted with aws:kms, so its ETag is not an MD5 of the content",
     );
+    expect(report?.summary).toMatch(
+      /deep verification is turned off; settle it by reading the bytes from a workstation: npm run verify -- s3:\/\/bv-test-documents-primary\/reports\/q3\.pdf --version-id v1 --stage test --deep$/,
+    );
+    expect(s3).not.toHaveReceivedCommand(GetObjectCommand);
   });
 
   it("finds SSE-KMS corruption through a full-object checksum", async () => {
@@ -271,6 +281,29 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
     });
   });
 
+  it("asks the replica without waiting for the primary's answer when the event names a version", async () => {
+    // Prepare
+    const replicaAskedBeforePrimaryAnswered: boolean[] = [];
+    s3.on(HeadObjectCommand, { Bucket: PRIMARY }).callsFake(() => {
+      const asked = s3.commandCalls(HeadObjectCommand, { Bucket: REPLICA }).length > 0;
+      replicaAskedBeforePrimaryAnswered.push(asked);
+      return head();
+    });
+    s3.on(HeadObjectCommand, { Bucket: REPLICA }).resolves(head());
+
+    // Act
+    await handler(sqsEvent(sqsRecord(objectEvent("v.txt", "v1"))), lambdaContext("validator"));
+    s3.resetHistory();
+    await handler(
+      sqsEvent(sqsRecord(eventBridgeObjectCreated({ bucket: PRIMARY, key: "no-version.txt" }))),
+      lambdaContext("validator"),
+    );
+
+    // Assess: with a version, one round trip for both sides; without, the primary names it.
+    expect(replicaAskedBeforePrimaryAnswered).toEqual([true, false]);
+    expect(reportsSent()).toEqual([]);
+  });
+
   it("falls back to the raw key when the decoded key does not exist", async () => {
     s3.on(HeadObjectCommand).rejects(notFound());
     s3.on(HeadObjectCommand, { Bucket: PRIMARY, Key: "reports/red+flower.jpg" }).resolves(head());
@@ -287,6 +320,8 @@ describe("checksum-validator with S3 states the emulator cannot produce", () => 
       .commandCalls(HeadObjectCommand)
       .map((call) => `${call.args[0].input.Bucket}/${call.args[0].input.Key}`);
     expect(keysTried).toEqual([
+      // With a version ID, the replica is looked up together with the primary's first key.
+      `${REPLICA}/reports/red flower.jpg`,
       `${PRIMARY}/reports/red flower.jpg`,
       `${PRIMARY}/reports/red+flower.jpg`,
       `${REPLICA}/reports/red+flower.jpg`,

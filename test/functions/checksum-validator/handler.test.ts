@@ -6,6 +6,8 @@
 import type { Message } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
+import { RESPONSE_MARGIN_MS } from "../../../shared/validator/handle-record.ts";
+import { CONCLUDE_RESERVE_MS } from "../../../shared/validator/process-message.ts";
 import { type Emulator, startEmulator } from "../../helpers/emulator.ts";
 import {
   eventBridgeObjectCreated,
@@ -114,53 +116,122 @@ describe("checksum-validator on real objects", () => {
     expect(await reports()).toEqual([]);
   });
 
-  it("UNVERIFIABLE, not MISMATCH, for the same bytes with another part layout", async () => {
+  it("MATCH by reading the bytes for the same bytes with another part layout, MISMATCH for a changed byte", async () => {
+    // Prepare: the same 10 MiB + 10 bytes uploaded as 2 parts on the primary, and on the replica
+    // as 3 parts, as one request, and as 3 parts with one byte changed. No recorded value can be
+    // compared (other layouts), so the validator reads the primary's bytes and reproduces what
+    // the replica records.
     const handler = await loadHandler();
     const body = content(2 * MIN_PART_SIZE + 10);
-    await multipartUpload(
-      emulator.s3,
-      PRIMARY,
-      "relaid.bin",
-      body,
-      [MIN_PART_SIZE, MIN_PART_SIZE + 10],
-      { checksumAlgorithm: "CRC32" },
-    );
+    const changed = Buffer.from(body);
+    changed[MIN_PART_SIZE] = (changed[MIN_PART_SIZE] ?? 0) ^ 0x01;
+    const primaryLayout = [MIN_PART_SIZE, MIN_PART_SIZE + 10];
+    const replicaLayout = [MIN_PART_SIZE, MIN_PART_SIZE, 10];
+    const crc32 = { checksumAlgorithm: "CRC32" } as const;
+    for (const key of ["relaid.bin", "multi-vs-single.bin", "relaid-changed.bin"]) {
+      await multipartUpload(emulator.s3, PRIMARY, key, body, primaryLayout, crc32);
+    }
+    await multipartUpload(emulator.s3, REPLICA, "relaid.bin", body, replicaLayout, crc32);
+    await emulator.put(REPLICA, "multi-vs-single.bin", body);
     await multipartUpload(
       emulator.s3,
       REPLICA,
-      "relaid.bin",
-      body,
-      [MIN_PART_SIZE, MIN_PART_SIZE, 10],
-      { checksumAlgorithm: "CRC32" },
+      "relaid-changed.bin",
+      changed,
+      replicaLayout,
+      crc32,
     );
-    await multipartUpload(
-      emulator.s3,
-      PRIMARY,
-      "multi-vs-single.bin",
-      body,
-      [MIN_PART_SIZE, MIN_PART_SIZE + 10],
-      { checksumAlgorithm: "CRC32" },
-    );
-    await emulator.put(REPLICA, "multi-vs-single.bin", body);
 
+    // Act
     const response = await handler(
-      sqsEvent(sqsRecord(uploadEvent("relaid.bin")), sqsRecord(uploadEvent("multi-vs-single.bin"))),
+      sqsEvent(
+        sqsRecord(uploadEvent("relaid.bin")),
+        sqsRecord(uploadEvent("multi-vs-single.bin")),
+        sqsRecord(uploadEvent("relaid-changed.bin")),
+      ),
       lambdaContext("checksum-validator"),
     );
 
+    // Assess
     expect(response.batchItemFailures).toEqual([]);
-    const sent = await reports();
-    expect(
-      sent.map((report) => [report.object?.key, report.verdict, report.severity]).sort(),
-    ).toEqual([
-      ["multi-vs-single.bin", "UNVERIFIABLE", "warning"],
-      ["relaid.bin", "UNVERIFIABLE", "warning"],
-    ]);
-    const relaid = sent.find((report) => report.object?.key === "relaid.bin");
-    expect(relaid?.evidence?.notComparable).toEqual([
-      "CRC32 checksum: composite of 2 parts on the primary vs composite of 3 parts on the replica",
+    const [report, ...others] = await reports();
+    expect(others).toEqual([]);
+    expect(report).toMatchObject({
+      verdict: "MISMATCH",
+      object: { key: "relaid-changed.bin" },
+      evidence: { basis: { agrees: false } },
+    });
+    expect(report?.evidence?.basis?.computedFrom).toBeDefined();
+    expect(report?.evidence?.notComparable).toContain(
       "ETag: multipart with 2 parts on the primary vs multipart with 3 parts on the replica (different upload layouts never have equal ETags)",
-    ]);
+    );
+    expect(nothingRequeued()).toBe(true);
+  });
+
+  it("UNVERIFIABLE, with the command that settles it, when deep verification is off", async () => {
+    // Prepare
+    const handler = await loadHandler({ DEEP_VERIFY_MAX_BYTES: "0" });
+    const body = content(MIN_PART_SIZE + 10);
+    await multipartUpload(emulator.s3, PRIMARY, "off.bin", body, [MIN_PART_SIZE, 10], {
+      checksumAlgorithm: "CRC32",
+    });
+    await emulator.put(REPLICA, "off.bin", body);
+
+    // Act
+    const response = await handler(
+      sqsEvent(sqsRecord(uploadEvent("off.bin"))),
+      lambdaContext("checksum-validator"),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const [report] = await reports();
+    expect(report).toMatchObject({ verdict: "UNVERIFIABLE", severity: "warning" });
+    expect(report?.summary).toContain(
+      "deep verification is turned off; settle it by reading the bytes from a workstation: npm run verify -- s3://bv-it-documents-primary/off.bin --stage test --deep",
+    );
+  });
+
+  it("hands a deep verification that cannot finish in the time left off to a check of its own", async () => {
+    // Prepare: an invocation with no time left beyond the margins kept for answering Lambda and
+    // for reporting, so the deep read's deadline has passed before it starts.
+    const handler = await loadHandler();
+    const body = content(MIN_PART_SIZE + 10);
+    await multipartUpload(emulator.s3, PRIMARY, "late-read.bin", body, [MIN_PART_SIZE, 10], {
+      checksumAlgorithm: "CRC32",
+    });
+    await emulator.put(REPLICA, "late-read.bin", body);
+    const outOfTime = {
+      ...lambdaContext("checksum-validator"),
+      getRemainingTimeInMillis: () => RESPONSE_MARGIN_MS + CONCLUDE_RESERVE_MS,
+    };
+
+    // Act
+    const first = await handler(sqsEvent(sqsRecord(uploadEvent("late-read.bin"))), outOfTime);
+    const [handedOff] = await emulator.drain(validationQueueUrl);
+    const again = await handler(sqsEvent(sqsRecord(handedOff?.Body)), outOfTime);
+    const [reported] = await reports();
+    const withTime = await handler(
+      sqsEvent(sqsRecord(handedOff?.Body)),
+      lambdaContext("checksum-validator"),
+    );
+
+    // Assess
+    expect(first.batchItemFailures).toEqual([]);
+    expect(JSON.parse(handedOff?.Body ?? "")).toMatchObject({
+      type: "backup-validator.pending-check",
+      attempt: 2,
+      handoffs: 1,
+      object: { key: "late-read.bin" },
+    });
+    // Handed off once only: the second time it is reported with the command that settles it.
+    expect(again.batchItemFailures).toEqual([]);
+    expect(reported).toMatchObject({ verdict: "UNVERIFIABLE", attempts: 2 });
+    expect(reported?.summary).toMatch(/did not finish in the time left .* --deep$/);
+    // With the time of a whole invocation it settles.
+    expect(withTime.batchItemFailures).toEqual([]);
+    expect(await reports()).toEqual([]);
+    expect(nothingRequeued()).toBe(true);
   });
 
   it("MISMATCH for a corrupted replica of the same size, with both sides in the report", async () => {

@@ -217,7 +217,22 @@ describe("with --param bucketEncryption=SSE-KMS, replicationTimeControl=false, 4
     });
   });
 
-  it("lets the checksum-validator decrypt both data keys through S3 only, to read checksums", () => {
+  it("lets the checksum-validator read objects (HEAD, part HEADs, ranged GETs) and list the paired buckets, and nothing else in S3", () => {
+    // Prepare
+    const statements = resource(t, "ChecksumValidatorRole").Properties.Policies[0].PolicyDocument
+      .Statement as { Action: string[]; Resource: unknown }[];
+
+    // Act
+    const s3Actions = statements
+      .flatMap((statement) => statement.Action)
+      .filter((action) => action.startsWith("s3:"))
+      .sort();
+
+    // Assess: deep verification needs no permission beyond what HeadObject already needs.
+    expect(s3Actions).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"]);
+  });
+
+  it("lets the checksum-validator decrypt both data keys through S3 only, to read checksums and bytes", () => {
     // Prepare: HeadObject with ChecksumMode ENABLED needs kms:Decrypt on an SSE-KMS object's key
     const statements = resource(kms.primary, "ChecksumValidatorRole").Properties.Policies[0]
       .PolicyDocument.Statement as { Action: string[]; Resource: unknown; Condition?: unknown }[];
@@ -558,6 +573,9 @@ describe("functions", () => {
       VALIDATION_QUEUE_URL: { Ref: "ValidationQueue" },
       FAILURE_QUEUE_URL: { Ref: "FailureQueue" },
       REPLICATION_DEADLINE_SECONDS: "900",
+      DEEP_VERIFY_MAX_BYTES: String(settings.deepVerification.maxBytes),
+      DEEP_VERIFY_READ: settings.deepVerification.read,
+      DEEP_VERIFY_CONCURRENCY: String(settings.deepVerification.concurrency),
       STAGE: "dev",
       POWERTOOLS_SERVICE_NAME: "checksum-validator",
       POWERTOOLS_METRICS_NAMESPACE: "BackupValidator",

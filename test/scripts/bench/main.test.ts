@@ -15,6 +15,14 @@ describe("npm run bench", () => {
     const out = capture();
     expect(await benchMain(["--help"], out)).toBe(0);
     expect(out.chunks.join("")).toContain("validator (default)");
+    expect(out.chunks.join("")).toContain("deep ");
+    expect(out.chunks.join("")).toContain("latency ");
+  });
+
+  it("refuses an option that is not a whole number", async () => {
+    await expect(benchMain(["latency", "--objects", "many"], capture())).rejects.toThrow(
+      '--objects must be a whole number of at least 1 (got "many")',
+    );
   });
 
   it("refuses an unknown mode with exit code 2", async () => {
@@ -41,4 +49,47 @@ describe("npm run bench", () => {
     expect(printed).toMatch(/checksum-validator\s+[\d.]+ ms .*bundle \d+ KiB/);
     expect(printed).toMatch(/failure-notifier\s+[\d.]+ ms .*bundle \d+ KiB/);
   }, 120_000);
+  it("deep mode reads a small and a large object raw and deep, and measures fresh processes' memory", {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const out = capture();
+
+    // Act
+    const code = await benchMain(
+      ["deep", "--small-mib", "1", "--big-mib", "9", "--chunk-mib", "1", "--concurrency", "4"],
+      out,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const printed = out.chunks.join("");
+    expect(printed).toMatch(/object\s+9 MiB in 2 parts, 4 ranged GETs of 1 MiB in flight/);
+    expect(printed).toMatch(/raw ranged GETs\s+\d+ MiB\/s, \d+ MiB\/s, \d+ MiB\/s/);
+    expect(printed).toMatch(/deep, multipart ETag\s+\d+ MiB\/s = \d+\.\d\d× raw/);
+    expect(printed).toMatch(/deep, CRC64NVME\s+\d+ MiB\/s = \d+\.\d\d× raw/);
+    expect(printed).toMatch(/peak RSS, 2 +MiB\s+\d+ MiB\n/);
+    expect(printed).toMatch(/peak RSS, 9 +MiB\s+\d+ MiB = \d+\.\d\d× the small object's/);
+  });
+
+  it("latency mode sets the handler's batches against the raw HEADs under added round trips", {
+    timeout: 60_000,
+  }, async () => {
+    // Prepare
+    const out = capture();
+
+    // Act
+    const code = await benchMain(
+      ["latency", "--objects", "20", "--primary-ms", "2", "--replica-ms", "5"],
+      out,
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const printed = out.chunks.join("");
+    expect(printed).toMatch(/batches measured\s+2 of ≤10 objects/);
+    expect(printed).toMatch(/failed records\s+0/);
+    expect(printed).toMatch(/handler, version known\s+\d+\.\d ms = \d+\.\d\d× the raw HEADs/);
+    expect(printed).toMatch(/handler, no version\s+\d+\.\d ms = \d+\.\d\d×/);
+  });
 });

@@ -20,6 +20,7 @@ import {
   startOncallStack,
   testIo,
 } from "../../helpers/oncall-stack.ts";
+import { content, MIN_PART_SIZE, multipartUpload } from "../../helpers/uploads.ts";
 import { loadValidatorHandler, validatorEnvironment } from "../../helpers/validator-handler.ts";
 
 let stack: OncallStack;
@@ -137,6 +138,65 @@ describe("npm run verify", () => {
     expect(text).toMatch(/- ETag \(MD5\): primary [0-9a-f]{32}, replica [0-9a-f]{32} -> DIFFER/);
     expect(text).toMatch(/- size: primary 15, replica 15 -> agree/);
     expect(text).toContain("Object age");
+  });
+
+  it("reads the bytes when the recorded values cannot decide, with progress for a large object", async () => {
+    // Prepare: 16 MiB in two parts of other sizes on each side. The ETags and composite CRC32s
+    // differ, and this emulator answers no part sizes (HeadObject PartNumber is ignored), so
+    // the layouts cannot be shown equal: only the bytes of both sides can decide.
+    const body = content(16 * 1024 * 1024);
+    const { emulator } = stack;
+    const crc32 = { checksumAlgorithm: "CRC32" } as const;
+    const mib = 1024 * 1024;
+    await multipartUpload(emulator.s3, PRIMARY, "relaid.bin", body, [8 * mib, 8 * mib], crc32);
+    await multipartUpload(emulator.s3, REPLICA, "relaid.bin", body, [10 * mib, 6 * mib], crc32);
+    const { io, stdout, stderr } = testIo();
+
+    // Act
+    const exitCode = await verifyMain([`s3://${PRIMARY}/relaid.bin`, ...stack.args], io);
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(stdout()).toMatch(
+      /^MATCH .*\nSHA256 checksum \(full object\) of both sides' bytes and size agree\n/,
+    );
+    expect(stdout()).toContain("Bytes read: 33,554,432 bytes (32.0 MiB) of both sides' bytes, in");
+    expect(stderr()).toContain("Reading bytes (MiB): 32/32");
+  });
+
+  it("--read replica reproduces the primary's record from the replica's bytes; --read refuses anything else", async () => {
+    // Prepare: written in one request on the primary (a full-object CRC32), in two parts on the
+    // replica: no recorded value compares.
+    const body = content(MIN_PART_SIZE + 5);
+    const { emulator } = stack;
+    await emulator.put(PRIMARY, "replica-read.bin", body);
+    await multipartUpload(emulator.s3, REPLICA, "replica-read.bin", body, [MIN_PART_SIZE, 5], {
+      checksumAlgorithm: "CRC32",
+    });
+    const { io, stdout } = testIo();
+    const bad = testIo();
+
+    // Act
+    const exitCode = await verifyMain(
+      [`s3://${PRIMARY}/replica-read.bin`, "--read", "replica", "--json", ...stack.args],
+      io,
+    );
+    const badCode = await verifyMain(
+      [`s3://${PRIMARY}/replica-read.bin`, "--read", "both", ...stack.args],
+      bad.io,
+    );
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout())).toMatchObject({
+      verdict: "MATCH",
+      deepVerification: { outcome: "verified", read: "replica", bytesRead: body.length },
+      comparison: {
+        basis: { computedFrom: "replica", kind: "full-object-checksum", algorithm: "CRC32" },
+      },
+    });
+    expect(badCode).toBe(2);
+    expect(bad.stderr()).toContain('--read must be primary or replica (got "both")');
   });
 
   it("checks a key with a space and a plus exactly as typed", async () => {

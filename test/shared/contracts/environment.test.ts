@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import {
+  DEFAULT_SDK_REQUEST_TIMEOUT_MS,
+  deepVerificationValues,
   loadNotifierConfig,
   loadValidatorConfig,
   notifierEnvironment,
@@ -27,7 +29,12 @@ describe("loadValidatorConfig", () => {
       primaryRegion: "us-east-1",
       replicationDeadlineSeconds: 900,
       retryBaseDelaySeconds: 30,
+      deepVerification: { maxBytes: 1024 ** 3, read: "primary", concurrency: 8 },
+      sdkRequestTimeoutMs: DEFAULT_SDK_REQUEST_TIMEOUT_MS,
     });
+    expect(
+      loadValidatorConfig({ ...validEnvironment, SDK_REQUEST_TIMEOUT_MS: "2000" }),
+    ).toMatchObject({ sdkRequestTimeoutMs: 2000 });
     expect([...config.bucketPairs.values()]).toEqual([
       {
         primaryBucket: "bv-dev-documents-primary",
@@ -109,6 +116,23 @@ describe("loadValidatorConfig", () => {
       { RETRY_BASE_DELAY_SECONDS: "901" },
       'RETRY_BASE_DELAY_SECONDS: must be between 1 and 900 (got "901")',
     ],
+    [{ DEEP_VERIFY_MAX_BYTES: "1GB" }, 'DEEP_VERIFY_MAX_BYTES: must be a whole number (got "1GB")'],
+    [
+      { DEEP_VERIFY_MAX_BYTES: "5497558138881" },
+      'DEEP_VERIFY_MAX_BYTES: must be between 0 and 5497558138880 (got "5497558138881")',
+    ],
+    [
+      { SDK_REQUEST_TIMEOUT_MS: "99" },
+      'SDK_REQUEST_TIMEOUT_MS: must be between 100 and 60000 (got "99")',
+    ],
+    [
+      { DEEP_VERIFY_READ: "both" },
+      'DEEP_VERIFY_READ: must be one of primary, replica (got "both")',
+    ],
+    [
+      { DEEP_VERIFY_CONCURRENCY: "0" },
+      'DEEP_VERIFY_CONCURRENCY: must be between 1 and 64 (got "0")',
+    ],
   ])("rejects %o naming the variable and the value", (change, message) => {
     const attempt = () => loadValidatorConfig({ ...validEnvironment, ...change });
     expect(attempt).toThrow(ConfigurationError);
@@ -128,6 +152,7 @@ describe("loadNotifierConfig", () => {
     expect(loadNotifierConfig(valid)).toEqual({
       alertTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
       stage: "prod",
+      sdkRequestTimeoutMs: DEFAULT_SDK_REQUEST_TIMEOUT_MS,
     });
   });
 
@@ -158,6 +183,7 @@ describe("the environment builders", () => {
       validationQueueUrl: validEnvironment.VALIDATION_QUEUE_URL,
       replicationDeadlineSeconds: "60",
       retryBaseDelaySeconds: "2",
+      ...deepVerificationValues({ maxBytes: 0, read: "replica", concurrency: 3 }),
       stage: "dev",
     });
     const notifier = notifierEnvironment({
@@ -174,6 +200,7 @@ describe("the environment builders", () => {
       replicaRegion: "eu-west-1",
       replicationDeadlineSeconds: 60,
       retryBaseDelaySeconds: 2,
+      deepVerification: { maxBytes: 0, read: "replica", concurrency: 3 },
       stage: "dev",
     });
     expect(validatorConfig.bucketPairs.size).toBe(2);

@@ -180,6 +180,28 @@ describe("parseMessageBody", () => {
     expect(parseMessageBody(JSON.stringify({ ...body, attempt: 0 })).kind).toBe("malformed");
     expect(parseMessageBody(JSON.stringify({ ...body, version: 2 })).kind).toBe("malformed");
   });
+
+  it("carries a handed-off deep verification's count, and refuses a count that is not one", () => {
+    // Prepare: version 1 with the optional field added for hand-offs.
+    const body = {
+      type: CHECK_MESSAGE_TYPE,
+      version: 1,
+      attempt: 2,
+      object: { bucket: "b-1", key: "k" },
+      originalEvent: {},
+    };
+
+    // Act
+    const handedOff = parseMessageBody(JSON.stringify({ ...body, handoffs: 1 }));
+    const older = parseMessageBody(JSON.stringify(body));
+    const negative = parseMessageBody(JSON.stringify({ ...body, handoffs: -1 }));
+    const fraction = parseMessageBody(JSON.stringify({ ...body, handoffs: 0.5 }));
+
+    // Assess
+    expect(handedOff).toMatchObject({ kind: "objects", handoffs: 1 });
+    expect(older.kind === "objects" && older.handoffs).toBeUndefined();
+    expect([negative.kind, fraction.kind]).toEqual(["malformed", "malformed"]);
+  });
 });
 
 describe("keyCandidates", () => {

@@ -4,6 +4,7 @@ import type { Alert } from "../../../shared/notifier/alert-publisher.ts";
 import { REPORTED_VERDICTS, type ReportedVerdict } from "../../../shared/verdicts.ts";
 import { fixtureText } from "../../helpers/events.ts";
 import {
+  deepMismatchReport,
   failureQueueRecord,
   PRIMARY_BUCKET,
   records,
@@ -102,10 +103,33 @@ describe("failure reports: one alert per verdict", () => {
     expect(body).toMatch(/Present +yes +NO \(not found\) +<- replica missing/);
   });
 
-  it("UNVERIFIABLE flags the ETag difference as not comparable rather than as corruption", () => {
+  it("UNVERIFIABLE flags the ETag difference as not comparable, says why the bytes were not read, and quotes the command that reads them", () => {
+    // Act
     const { body } = alertFor(JSON.stringify(reportFor("UNVERIFIABLE")));
+
+    // Assess
     expect(body).toContain("<- differs (not comparable, see EVIDENCE)");
     expect(body).toContain("This is NOT evidence of corruption");
+    expect(body).toContain(
+      "Bytes read: none (5,368,709,120 bytes (5.0 GiB) of the primary's bytes to read is above the deep-verification size limit, DEEP_VERIFY_MAX_BYTES)",
+    );
+    expect(body).toContain(`    ${VERIFY} --deep\n`);
+  });
+
+  it("MISMATCH found by reading the bytes names the read and the record it reproduced", async () => {
+    // Act
+    const alert = alertFor(JSON.stringify(deepMismatchReport()));
+
+    // Assess
+    expect(alert.body).toContain(
+      "Verdict based on: replica's CRC32 checksum (full object) reproduced from the primary's bytes: computed kG1xJQ==, replica records 9Yc3aw== -> DIFFER",
+    );
+    expect(alert.body).toContain(
+      "Bytes read: 12,582,912 bytes (12.0 MiB) of the primary's bytes, in 0.4 s",
+    );
+    // Recorded values of other layouts differ without being evidence.
+    expect(alert.body).toMatch(/Checksum CRC32 +hXz8Dg==-2 +9Yc3aw== +<- differs \(not comparable/);
+    await expect(asEmail(alert)).toMatchFileSnapshot(snapshot("report-MISMATCH-deep-read"));
   });
 
   it("falls back to the primary's Last-Modified and the record's region when the report lacks them", () => {

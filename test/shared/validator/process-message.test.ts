@@ -6,6 +6,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import { DeadlineError, DeliveryError } from "../../../shared/errors.ts";
+import { deepVerificationSettings } from "../../../shared/integrity/settle.ts";
 import type { Log } from "../../../shared/observability.ts";
 import type { MessageSender, OutgoingMessage } from "../../../shared/queues/message-sender.ts";
 import type { ObjectReader, ObjectState } from "../../../shared/s3/object-state.ts";
@@ -52,6 +53,12 @@ const present = (bucket: string): ObjectState => ({
 
 type RecordingSender = ReturnType<typeof sender>;
 
+/** A reader that only answers HEADs: these objects' checksums decide, so nothing else is asked. */
+function reader(head: ObjectReader["head"]): ObjectReader {
+  const unexpected = () => Promise.reject(new Error("only HEADs are expected here"));
+  return { head, partSizes: unexpected, readRange: unexpected };
+}
+
 function deps(overrides: {
   primary?: ObjectReader["head"];
   reports?: RecordingSender;
@@ -62,9 +69,10 @@ function deps(overrides: {
   const checks = overrides.checks ?? sender();
   const dependencies: ValidatorDependencies = {
     validation: {
-      primary: { head: overrides.primary ?? (async () => present(PRIMARY)) },
-      replica: { head: async () => present(REPLICA) },
+      primary: reader(overrides.primary ?? (async () => present(PRIMARY))),
+      replica: reader(async () => present(REPLICA)),
       replicationDeadlineSeconds: 900,
+      deepVerification: deepVerificationSettings({ maxBytes: 0, read: "primary", concurrency: 1 }),
       now: () => new Date(),
     },
     bucketPairs: parseBucketPairs(JSON.stringify({ [PRIMARY]: REPLICA })),

@@ -1,0 +1,140 @@
+/**
+ * moto_server (scripts/local/moto-server.ts) for the tests: one server per test file, S3 clients
+ * for the primary and the replica region, and stand-ins for what moto does not do.
+ *
+ * moto differs from AWS in ways the tests must not inherit (measured with moto 5.2.1; expected
+ * verdicts are always written from AWS's documentation):
+ * - it never replicates, so "replicas" are written by the test, and it gives them new version
+ *   IDs where CRR keeps the source's: `keepVersionIds` stands in for that;
+ * - HeadObject shows a composite checksum without its `-N` and without ChecksumType unless the
+ *   upload named the type: uploads name it;
+ * - it stores checksums without verifying them and computes CRC32C and CRC64NVME wrongly on its
+ *   own: tests send values the SDK computed (ChecksumAlgorithm on single-part uploads) and use
+ *   CRC32, SHA-1 or SHA-256 for multipart ones, which moto computes right;
+ * - SSE-KMS ETags are MD5 digests in moto (on AWS they are not): the validator never reads them
+ *   as evidence, whatever they look like, so the tests expect what AWS semantics give;
+ * - HeadObject with PartNumber answers the part's size and PartsCount (as AWS), but the part's
+ *   own MD5 as ETag: nothing reads that ETag.
+ */
+
+import { Sha512 } from "@aws-sdk/checksums/sha";
+import { Xxh3_64, Xxh3_128, Xxh64 } from "@aws-sdk/checksums/xxh";
+import {
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+  type S3ClientConfig,
+} from "@aws-sdk/client-s3";
+import { type MotoServer, startMoto } from "../../scripts/local/moto-server.ts";
+import { TEST_CREDENTIALS } from "./emulator.ts";
+
+export const PRIMARY_REGION = "us-east-1";
+export const REPLICA_REGION = "us-west-2";
+
+export interface MotoS3 {
+  readonly server: MotoServer;
+  /** Clients of the primary and the replica region, as the validator would build them. */
+  readonly primary: S3Client;
+  readonly replica: S3Client;
+  /** Another client of moto, e.g. one that sends no checksum (the caller destroys it). */
+  client(region: string, config?: Partial<S3ClientConfig>): S3Client;
+  /** Buckets in both regions; versioned unless told otherwise. */
+  createBuckets(pair: { primary: string; replica: string }, versioned?: boolean): Promise<void>;
+  /** PutObject; returns the version ID moto gave. */
+  put(client: S3Client, input: PutObjectCommandInput): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Starts moto_server on a free port (in beforeAll, with a generous hook timeout). */
+export async function startMotoS3(): Promise<MotoS3> {
+  const server = await startMoto();
+  const client = (region: string, config: Partial<S3ClientConfig> = {}) =>
+    new S3Client({
+      endpoint: server.endpoint,
+      region,
+      forcePathStyle: true,
+      credentials: TEST_CREDENTIALS,
+      // The SDK computes SHA-512 and the xxHash family only with implementations given to it.
+      checksumAlgorithms: {
+        SHA512: Sha512,
+        XXHASH64: Xxh64,
+        XXHASH3: Xxh3_64,
+        XXHASH128: Xxh3_128,
+      },
+      ...config,
+    });
+  const primary = client(PRIMARY_REGION);
+  const replica = client(REPLICA_REGION);
+  return {
+    server,
+    primary,
+    replica,
+    client,
+    async createBuckets(pair, versioned = true) {
+      for (const [s3, bucket, region] of [
+        [primary, pair.primary, PRIMARY_REGION],
+        [replica, pair.replica, REPLICA_REGION],
+      ] as const) {
+        await s3.send(
+          new CreateBucketCommand({
+            Bucket: bucket,
+            ...(region === "us-east-1"
+              ? {}
+              : { CreateBucketConfiguration: { LocationConstraint: region } }),
+          }),
+        );
+        if (versioned) {
+          await s3.send(
+            new PutBucketVersioningCommand({
+              Bucket: bucket,
+              VersioningConfiguration: { Status: "Enabled" },
+            }),
+          );
+        }
+      }
+    },
+    async put(s3, input) {
+      return (await s3.send(new PutObjectCommand(input))).VersionId;
+    },
+    async stop() {
+      primary.destroy();
+      replica.destroy();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * CRR gives a replica the source's version ID; moto gives the test's copy a new one. This maps,
+ * on the replica client, the source's version ID to the copy's in requests, and back in
+ * answers, so the validator sees what CRR would show.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
+ */
+export function keepVersionIds(replica: S3Client): {
+  replicated(sourceVersionId: string, copyVersionId: string): void;
+} {
+  const toCopy = new Map<string, string>();
+  const toSource = new Map<string, string>();
+  replica.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { VersionId?: string };
+      const copy = input.VersionId === undefined ? undefined : toCopy.get(input.VersionId);
+      const result = await next(
+        copy ? { ...args, input: { ...args.input, VersionId: copy } as typeof args.input } : args,
+      );
+      const output = result.output as { VersionId?: string };
+      const source = output.VersionId === undefined ? undefined : toSource.get(output.VersionId);
+      if (source) output.VersionId = source;
+      return result;
+    },
+    { step: "initialize", name: "crrKeepsVersionIds", override: true },
+  );
+  return {
+    replicated(sourceVersionId, copyVersionId) {
+      toCopy.set(sourceVersionId, copyVersionId);
+      toSource.set(copyVersionId, sourceVersionId);
+    },
+  };
+}
