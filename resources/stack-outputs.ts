@@ -28,6 +28,15 @@ export const REQUIRED_OUTPUTS = {
 export const OPTIONAL_OUTPUTS = {
   /** The checksum-validator's REPLICATION_DEADLINE_SECONDS as deployed. */
   ReplicationDeadlineSeconds: "Seconds a missing replica is PENDING before REPLICATION_OVERDUE",
+  /** Where the alarms go (the alerts have their own topic). */
+  AlarmTopicArn: "Alarm topic ARN",
+  /** Every alarm of the stage is named with this prefix: `npm run status` lists those in ALARM. */
+  AlarmNamePrefix: "Prefix of the stage's CloudWatch alarm names",
+  /**
+   * Only in the local stack's outputs file: the emulator every AWS call goes to, so the
+   * on-call commands need no --endpoint-url against it.
+   */
+  EndpointUrl: "AWS endpoint of the local stack (emulator)",
 } as const;
 
 export type RequiredOutput = keyof typeof REQUIRED_OUTPUTS;

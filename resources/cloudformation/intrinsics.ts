@@ -54,6 +54,8 @@ export const sqsQueueArn = (queueName: string) =>
   sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${queueName}`);
 export const snsTopicArn = (topicName: string) =>
   sub(`arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${topicName}`);
+export const dynamoDbTableArn = (tableName: string) =>
+  sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${tableName}`);
 export const lambdaLogGroupName = (functionName: string) => `/aws/lambda/${functionName}`;
 export const logGroupArn = (logGroupName: string) =>
   sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`);

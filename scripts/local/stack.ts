@@ -147,7 +147,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         retryBaseDelaySeconds: String(timings.retryBaseDelaySeconds),
         stage: LOCAL_STAGE,
       }),
-      ...notifierEnvironment({ alertTopicArn, stage: LOCAL_STAGE }),
+      ...notifierEnvironment({
+        alertTopicArn,
+        stage: LOCAL_STAGE,
+        alertsSentTable: names.alertsSentTable,
+      }),
       AWS_REGION: names.primaryRegion,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
