@@ -3,6 +3,7 @@
  * take, with the exact on-call commands. Keyed by the verdict table's alert verdicts
  * (shared/verdicts.ts), so a new verdict does not compile until it has its words here.
  */
+import { wrapLine } from "../text.ts";
 import type { AlertVerdict } from "../verdicts.ts";
 import { dlqInspectCommand, redriveCommand } from "./commands.ts";
 
@@ -132,7 +133,10 @@ export function nextSteps(
       waiting,
     ],
   };
+  // A step's first line is prose (wrapped); the lines after it are commands (never wrapped).
   return steps[verdict].flatMap((lines, index) =>
-    lines.map((line, lineIndex) => (lineIndex === 0 ? `  ${index + 1}. ${line}` : `  ${line}`)),
+    lines.flatMap((line, lineIndex) =>
+      lineIndex === 0 ? wrapLine(`  ${index + 1}. ${line}`) : [`  ${line}`],
+    ),
   );
 }
