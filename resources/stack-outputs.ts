@@ -37,6 +37,8 @@ export const OPTIONAL_OUTPUTS = {
    * on-call commands need no --endpoint-url against it.
    */
   EndpointUrl: "AWS endpoint of the local stack (emulator)",
+  /** Only in the local stack's outputs file: its CloudWatch stand-in (metrics, no alarms). */
+  CloudWatchEndpointUrl: "CloudWatch endpoint of the local stack (its metrics stand-in)",
 } as const;
 
 export type RequiredOutput = keyof typeof REQUIRED_OUTPUTS;

@@ -2,7 +2,8 @@
  * The whole pipeline on one machine: the fauxqs emulator with the same buckets, queues (and
  * redrive policies), topic and subscription as the deployed stack — named from the same
  * settings (resources/settings.ts) — the real Lambda handlers, and small stand-ins for what the
- * emulator lacks (EventBridge, replication, Lambda's SQS polling, email, a regional outage).
+ * emulator lacks (EventBridge, replication, Lambda's SQS polling, email, a regional outage,
+ * DynamoDB for the notifier's alerts-sent table, CloudWatch metrics).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -19,9 +20,12 @@ import {
 import type { StackOutputValues } from "../../resources/stack-outputs.ts";
 import type { BucketPairs } from "../../shared/contracts/bucket-pairs.ts";
 import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
+import { LOCAL_STAGE } from "../oncall/stack-outputs.ts";
+import { startCloudWatchStandIn } from "./cloudwatch.ts";
+import { startDynamoDbStandIn } from "./dynamodb.ts";
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
-import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
+import { captureFunctionLogs, type FunctionLogRecord, type FunctionLogs } from "./function-logs.ts";
 import {
   type EventSource,
   type InvocationResult,
@@ -58,7 +62,8 @@ export const DEFAULT_LOCAL_TIMINGS: LocalTimings = {
   retryBaseDelaySeconds: 1,
 };
 
-export const LOCAL_STAGE = "local";
+export { LOCAL_STAGE } from "../oncall/stack-outputs.ts";
+
 const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
 export interface LocalStackOptions {
@@ -74,6 +79,8 @@ export interface LocalStackOptions {
   readonly log: (line: string) => void;
   readonly onInvoke?: (result: InvocationResult) => void;
   readonly onEmail?: (email: Email) => void;
+  /** Each log record a function writes, as it is written. */
+  readonly onFunctionLog?: (record: FunctionLogRecord) => void;
 }
 
 export interface LocalStack {
@@ -136,6 +143,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const outage = await startS3OutageProxy(server.address);
     stoppers.push(() => outage.stop());
+    const dynamo = await startDynamoDbStandIn({
+      tableName: names.alertsSentTable,
+      region: names.primaryRegion,
+    });
+    stoppers.push(() => dynamo.stop());
 
     const handlerEnvironment: Record<string, string> = {
       ...validatorEnvironment({
@@ -158,15 +170,33 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL: server.address,
       // The functions read S3 through the outage stand-in, which forwards to the emulator.
       AWS_ENDPOINT_URL_S3: outage.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       // INFO and the global console: the CloudWatch Logs stand-in collects every record.
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_DEV: "true",
-      POWERTOOLS_METRICS_DISABLED: "true",
+      // Metrics on: their EMF documents feed the CloudWatch stand-in (npm run status).
+      POWERTOOLS_METRICS_DISABLED: "false",
     };
     const functionLogs = captureFunctionLogs(
       options.echoFunctionLogs ? (line) => options.log(line) : undefined,
+      options.onFunctionLog,
     );
     stoppers.push(async () => functionLogs.restore());
+    const cloudWatch = await startCloudWatchStandIn({
+      metrics: functionLogs.metrics,
+      queue: (name) => {
+        const queue = server.inspectQueue(name);
+        if (!queue) return undefined;
+        const { ready, delayed, inflight } = queue.messages;
+        const all = [...ready, ...delayed, ...inflight.map((held) => held.message)];
+        const sent = all.map((message) => message.sentTimestamp);
+        return {
+          messages: all.length,
+          ...(sent.length > 0 ? { oldestSentAt: Math.min(...sent) } : {}),
+        };
+      },
+    });
+    stoppers.push(() => cloudWatch.stop());
     stoppers.push(applyEnvironment(handlerEnvironment));
     // Imported only now: like a Lambda cold start, each handler reads its configuration and
     // builds its clients when its module loads.
@@ -238,7 +268,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => outbox.stop());
 
-    await writeStackOutputs(options.stackOutputsFile, topology.outputs);
+    await writeStackOutputs(options.stackOutputsFile, {
+      ...topology.outputs,
+      AlarmNamePrefix: names.alarmNamePrefix,
+      // The on-call commands take these from the file: no --endpoint-url needed.
+      EndpointUrl: server.address,
+      CloudWatchEndpointUrl: cloudWatch.endpoint,
+    });
 
     return {
       endpoint: server.address,
