@@ -4,33 +4,23 @@
  * redrive command, so the validator reports the same MISMATCH (same report ID) a second time —
  * is one email, and the duplicate shows in the notifier's metrics.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import { type LocalStack, startLocalStack } from "../../../scripts/local/stack.ts";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { LocalStack } from "../../../scripts/local/stack.ts";
 import { redriveMain } from "../../../scripts/oncall/redrive-command.ts";
+import { startTestStack } from "../../helpers/local-stack.ts";
 import { testIo } from "../../helpers/oncall-stack.ts";
 
-let directory: string;
+let local: Awaited<ReturnType<typeof startTestStack>>;
 let stack: LocalStack;
-const lines: string[] = [];
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "bv-local-stack-"));
-  stack = await startLocalStack({
-    timings: { replicationLagMs: 100 },
-    outboxDirectory: join(directory, "outbox"),
-    stackOutputsFile: join(directory, "stack-outputs.json"),
-    // What the stand-ins report ("! ... failed"): shown if a wait below times out.
-    log: (line) => lines.push(line),
-  });
+  local = await startTestStack();
+  stack = local.stack;
 });
 afterAll(async () => {
-  await stack?.stop();
-  await rm(directory, { recursive: true, force: true });
+  await local?.stop();
 });
 
 it("sends one email for a report delivered twice (the event redriven, the same MISMATCH again)", async () => {
@@ -46,10 +36,7 @@ it("sends one email for a report delivered twice (the event redriven, the same M
       ChecksumAlgorithm: "SHA256",
     }),
   );
-  await vi.waitFor(() => expect(stack.outbox.emails).toHaveLength(1), {
-    timeout: 20_000,
-    interval: 100,
-  });
+  await local.waitFor(() => expect(stack.outbox.emails).toHaveLength(1));
   // The upload event, as it reached the validation queue
   const event = stack.server.spy
     .getAllMessages()
@@ -79,20 +66,16 @@ it("sends one email for a report delivered twice (the event redriven, the same M
     ],
     io,
   );
-  await vi.waitFor(
-    () => {
-      const mismatches = stack.functionLogs.records.filter(
-        (record) => record.outcome === "MISMATCH" && record.key === key,
-      );
-      expect(mismatches).toHaveLength(2);
-      const suppressed = stack.functionLogs.records.filter(
-        (record) =>
-          record.message === "report already alerted; acknowledged without a second alert",
-      );
-      expect(suppressed).toHaveLength(1);
-    },
-    { timeout: 20_000, interval: 100 },
-  );
+  await local.waitFor(() => {
+    const mismatches = stack.functionLogs.records.filter(
+      (record) => record.outcome === "MISMATCH" && record.key === key,
+    );
+    expect(mismatches).toHaveLength(2);
+    const suppressed = stack.functionLogs.records.filter(
+      (record) => record.message === "report already alerted; acknowledged without a second alert",
+    );
+    expect(suppressed).toHaveLength(1);
+  });
   await new Promise((resolve) => setTimeout(resolve, 1_500));
 
   // Assess: one email, and the notifier counted the duplicate
@@ -107,5 +90,5 @@ it("sends one email for a report delivered twice (the event redriven, the same M
 }, 60_000);
 
 it("ran without a stand-in failing", () => {
-  expect(lines.filter((line) => line.startsWith("!"))).toEqual([]);
+  expect(local.failures()).toEqual([]);
 });

@@ -3,31 +3,22 @@
  * stand-in fed by the functions' own EMF metrics): queues and dead letters, alarms, verdict and
  * alert counts, the last audit; text and JSON.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type LocalStack, startLocalStack } from "../../../scripts/local/stack.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalStack } from "../../../scripts/local/stack.ts";
 import { type StatusReport, statusMain } from "../../../scripts/oncall/status-command.ts";
 import { eventBridgeObjectCreated } from "../../helpers/events.ts";
+import { startTestStack } from "../../helpers/local-stack.ts";
 import { testIo } from "../../helpers/oncall-stack.ts";
 
-let directory: string;
+let local: Awaited<ReturnType<typeof startTestStack>>;
 let stack: LocalStack;
-const lines: string[] = [];
 let args: string[];
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "bv-status-"));
-  stack = await startLocalStack({
-    timings: { replicationLagMs: 100 },
-    outboxDirectory: join(directory, "outbox"),
-    stackOutputsFile: join(directory, "stack-outputs.json"),
-    // What the stand-ins report ("! ... failed"): shown if a wait below times out.
-    log: (line) => lines.push(line),
-  });
+  local = await startTestStack();
+  stack = local.stack;
   // Only the outputs file: the endpoint and the CloudWatch stand-in come from it.
   args = ["--stage", "local", "--stack-outputs", stack.stackOutputsFile];
   const [pair] = stack.names.buckets;
@@ -50,19 +41,15 @@ beforeAll(async () => {
       ),
     }),
   );
-  await vi.waitFor(
-    () => {
-      expect(stack.outbox.emails).toHaveLength(1);
-      const verdicts = stack.functionLogs.records.filter((record) => record.outcome === "MATCH");
-      expect(verdicts).toHaveLength(2);
-    },
-    { timeout: 20_000, interval: 100 },
-  );
+  await local.waitFor(() => {
+    expect(stack.outbox.emails).toHaveLength(1);
+    const verdicts = stack.functionLogs.records.filter((record) => record.outcome === "MATCH");
+    expect(verdicts).toHaveLength(2);
+  });
 }, 60_000);
 
 afterAll(async () => {
-  await stack?.stop();
-  await rm(directory, { recursive: true, force: true });
+  await local?.stop();
 });
 
 describe("npm run status against the local stack", () => {
@@ -138,5 +125,5 @@ describe("npm run status against the local stack", () => {
 });
 
 it("ran without a stand-in failing", () => {
-  expect(lines.filter((line) => line.startsWith("!"))).toEqual([]);
+  expect(local.failures()).toEqual([]);
 });
