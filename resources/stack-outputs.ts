@@ -47,6 +47,11 @@ export type OutputName = RequiredOutput | OptionalOutput;
 
 export const REQUIRED_OUTPUT_NAMES = Object.keys(REQUIRED_OUTPUTS) as RequiredOutput[];
 export const OPTIONAL_OUTPUT_NAMES = Object.keys(OPTIONAL_OUTPUTS) as OptionalOutput[];
+/** Outputs only the local stack's file has: a deployed stack never does. */
+export const LOCAL_ONLY_OUTPUT_NAMES: readonly OptionalOutput[] = [
+  "EndpointUrl",
+  "CloudWatchEndpointUrl",
+];
 
 /** A value for every required output and any optional one; `V` is a string or a CFN value. */
 export type StackOutputValues<V = string> = { readonly [K in RequiredOutput]: V } & {

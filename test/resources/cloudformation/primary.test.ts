@@ -9,7 +9,11 @@ import {
   resourceNames,
   settings,
 } from "../../../resources/settings.ts";
-import { OPTIONAL_OUTPUT_NAMES, REQUIRED_OUTPUT_NAMES } from "../../../resources/stack-outputs.ts";
+import {
+  LOCAL_ONLY_OUTPUT_NAMES,
+  OPTIONAL_OUTPUT_NAMES,
+  REQUIRED_OUTPUT_NAMES,
+} from "../../../resources/stack-outputs.ts";
 import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import {
   ACCOUNT_ID,
@@ -935,8 +939,7 @@ describe("outputs", () => {
     expect(Object.keys(t.Outputs)).toEqual(
       expect.arrayContaining([
         ...REQUIRED_OUTPUT_NAMES,
-        // All but the local stack's own EndpointUrl.
-        ...OPTIONAL_OUTPUT_NAMES.filter((name) => name !== "EndpointUrl"),
+        ...OPTIONAL_OUTPUT_NAMES.filter((name) => !LOCAL_ONLY_OUTPUT_NAMES.includes(name)),
         "PrimaryBucketDocuments",
         "ReplicaBucketDocuments",
       ]),

@@ -12,6 +12,7 @@ import type { Alert, AlertPublisher } from "../../../shared/notifier/alert-publi
 import { AlertBeingSentError, dynamoDbAlertsSent } from "../../../shared/notifier/alerts-sent.ts";
 import type { Log } from "../../../shared/observability.ts";
 import { fixtureText } from "../../helpers/events.ts";
+import { lambdaContext } from "../../helpers/lambda-context.ts";
 import { failureQueueRecord, records, reportFor, STAGE } from "../../helpers/reports.ts";
 
 const context = { stage: STAGE };
@@ -267,6 +268,8 @@ describe("startAlertBatch with the alerts-sent store: one alert per report acros
       tableName: dynamo.tableName,
       windowSeconds: 3600,
     });
+    // As the handler does per invocation: a claim expires with the invocation holding it.
+    alertsSent.registerContext(lambdaContext("backup-validator-prod-failure-notifier"));
     return { published, deps: { publisher, stage: STAGE, log: silentLog(), metrics, alertsSent } };
   }
   const deliverAll = async (batch: { deliver(id: string): Promise<void> }, ids: string[]) => {

@@ -28,15 +28,18 @@ afterAll(async () => {
   await dynamo.stop();
 });
 
-const store = (windowSeconds = 3600) =>
-  dynamoDbAlertsSent({ client, tableName: dynamo.tableName, windowSeconds });
+/** A store as the handler has it: the invocation's context registered. */
+function store(windowSeconds = 3600, tableName = dynamo.tableName) {
+  const alertsSent = dynamoDbAlertsSent({ client, tableName, windowSeconds });
+  alertsSent.registerContext(lambdaContext("backup-validator-test-failure-notifier"));
+  return alertsSent;
+}
 const sent = (subject: string) => ({ subject, sentAt: "2026-12-04T03:00:00.000Z" });
 
 describe("the alerts-sent store", () => {
   it("sends once per report; a later delivery gets what was sent, and sends nothing", async () => {
     // Prepare
     const alertsSent = store();
-    alertsSent.registerContext(lambdaContext("backup-validator-test-failure-notifier"));
     const send = vi.fn(async () => sent("first"));
 
     // Act
@@ -71,7 +74,6 @@ describe("the alerts-sent store", () => {
   it("tells a delivery to wait while another invocation is publishing the same report", async () => {
     // Prepare: the first delivery is still publishing
     const alertsSent = store();
-    alertsSent.registerContext(lambdaContext("backup-validator-test-failure-notifier"));
     let finish: (value: ReturnType<typeof sent>) => void = () => {};
     const publishing = alertsSent.once(
       "report-4",
@@ -108,7 +110,7 @@ describe("the alerts-sent store", () => {
 
   it("says when the store itself fails (unreachable table)", async () => {
     // Prepare
-    const broken = dynamoDbAlertsSent({ client, tableName: "no-such-table", windowSeconds: 60 });
+    const broken = store(60, "no-such-table");
 
     // Act + Assess
     await expect(broken.lookup("report-6")).rejects.toBeInstanceOf(AlertStoreError);
