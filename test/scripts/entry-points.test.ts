@@ -41,8 +41,16 @@ afterAll(async () => {
   await stack.stop();
 });
 
-describe("the scripts behind npm run dlq / redrive / verify", () => {
-  it.each(["dlq", "redrive", "verify"])(
+describe("the scripts behind npm run dlq / redrive / verify / status and the bin", () => {
+  it("backup-validator --version (the package's bin) prints the version", async () => {
+    const { code, stdout, stderr } = await script("backup-validator", ["--version"]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^backup-validator \d+\.\d+\.\d+\n$/);
+    expect(stderr).toBe("");
+  });
+
+  it.each(["dlq", "redrive", "verify", "status"])(
     "node scripts/%s.ts --help prints usage and nothing on stderr (no warnings)",
     async (name) => {
       const { code, stdout, stderr } = await script(name, ["--help"]);
