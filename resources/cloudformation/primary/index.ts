@@ -27,6 +27,8 @@ export { type ReplicaFacts, readReplicaFacts } from "./replica-facts.ts";
 
 export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
   const names = namesFor(inputs);
+  const alarms = alarmResources(inputs, names);
+  const alarmNames = Object.values(alarms).map((alarm) => String(alarm.Properties?.AlarmName));
   const resources: Resources = {
     ...accessLogsResources(
       names.accessLogsBuckets.primary,
@@ -40,8 +42,8 @@ export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
     ...topicResources(inputs, names),
     ...alertsSentResources(names),
     ...functionRoles(inputs, names, replica),
-    ...alarmResources(inputs, names),
-    [LOGICAL_IDS.dashboard]: dashboard(inputs, names),
+    ...alarms,
+    [LOGICAL_IDS.dashboard]: dashboard(inputs, names, alarmNames),
   };
   return {
     Resources: withPermissionsBoundary(resources, inputs.permissionsBoundary),

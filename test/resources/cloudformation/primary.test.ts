@@ -933,6 +933,71 @@ describe("alarms", () => {
   });
 });
 
+describe("dashboard", () => {
+  const body = () => JSON.parse(sub(resource(t, "Dashboard").Properties.DashboardBody));
+  const metricsOf = (title: RegExp) =>
+    body()
+      .widgets.filter((widget: any) => title.test(widget.properties.title ?? ""))
+      .flatMap((widget: any) => widget.properties.metrics);
+
+  it("shows every alarm's state first", () => {
+    const [first] = body().widgets;
+    const alarmNames = resourcesOfType(t, "AWS::CloudWatch::Alarm").map(
+      ([, alarm]) =>
+        `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:${alarm.Properties.AlarmName}`,
+    );
+    expect(first).toMatchObject({ type: "alarm", x: 0, y: 0, width: 24 });
+    expect(first.properties.alarms).toEqual(alarmNames);
+  });
+
+  it("shows verdict rates for every validator verdict, alerts and duplicates", () => {
+    const verdicts = metricsOf(/^Verdicts/).map((metric: unknown[]) => metric[1]);
+    expect(verdicts).toEqual(
+      expect.arrayContaining(["Outcome.MATCH", "Outcome.MISMATCH", "Outcome.REPLICATION_OVERDUE"]),
+    );
+    for (const metric of metricsOf(/^Verdicts/)) {
+      expect(metric.slice(0, 4)).toEqual([
+        "BackupValidator",
+        metric[1],
+        "service",
+        "checksum-validator",
+      ]);
+    }
+    expect(metricsOf(/^Alerts/).map((metric: unknown[]) => metric[1])).toEqual([
+      "AlertsPublished",
+      "MessagesAlerted",
+      "DuplicateReportsSuppressed",
+    ]);
+  });
+
+  it("shows observed replication lag, failures, queue ages, deep-verification bytes and the last audit", () => {
+    const metricNames = (title: RegExp) => metricsOf(title).map((metric: unknown[]) => metric[1]);
+    expect(metricNames(/^Replication lag observed/)).toEqual(
+      expect.arrayContaining(["ReplicationLagObserved", "ReplicationLatency"]),
+    );
+    expect(metricNames(/^Failures/)).toEqual(
+      expect.arrayContaining([
+        "RecordsFailed",
+        "AlertPublishFailures",
+        "Errors",
+        "Throttles",
+        "OperationsFailedReplication",
+      ]),
+    );
+    expect(metricsOf(/^Oldest message per queue/).map((metric: unknown[]) => metric[3])).toEqual([
+      names.validationQueue,
+      names.validationDlq,
+      names.failureQueue,
+      names.failureDlq,
+    ]);
+    expect(metricNames(/^Deep verification/)).toEqual(["DeepVerificationBytes"]);
+    expect(metricNames(/^Last audit/)).toEqual(["AuditObjectsChecked", "AuditProblems"]);
+    // Laid out without overlap: no two widgets share a cell.
+    const cells = body().widgets.map((widget: any) => `${widget.x},${widget.y}`);
+    expect(new Set(cells).size).toBe(cells.length);
+  });
+});
+
 describe("outputs", () => {
   it("are the contract's, with real names", () => {
     // The names the on-call tooling reads, plus one bucket output per category
