@@ -3,13 +3,23 @@
  * stand-in fed by the functions' own EMF metrics): queues and dead letters, alarms, verdict and
  * alert counts, the last audit; text and JSON.
  */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CloudWatchClient,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+} from "@aws-sdk/client-cloudwatch";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalStack } from "../../../scripts/local/stack.ts";
 import { type StatusReport, statusMain } from "../../../scripts/oncall/status-command.ts";
 import { eventBridgeObjectCreated } from "../../helpers/events.ts";
 import { startTestStack } from "../../helpers/local-stack.ts";
+import { type Moto, startMoto } from "../../helpers/moto.ts";
 import { testIo } from "../../helpers/oncall-stack.ts";
 
 let local: Awaited<ReturnType<typeof startTestStack>>;
@@ -126,4 +136,142 @@ describe("npm run status against the local stack", () => {
 
 it("ran without a stand-in failing", () => {
   expect(local.failures()).toEqual([]);
+});
+
+describe("npm run status against CloudWatch with alarms (moto_server)", () => {
+  let moto: Moto;
+  let motoArgs: string[];
+  const now = new Date();
+  const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const clients = {
+      endpoint: moto.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    };
+    const sqs = new SQSClient(clients);
+    const cloudWatch = new CloudWatchClient(clients);
+    const outputs: Record<string, string> = {
+      Stage: "prod",
+      AlarmNamePrefix: "backup-validator-prod-",
+    };
+    for (const [output, name] of [
+      ["ValidationQueueUrl", "backup-validator-prod-validation"],
+      ["ValidationDlqUrl", "backup-validator-prod-validation-dlq"],
+      ["FailureQueueUrl", "backup-validator-prod-failure"],
+      ["FailureDlqUrl", "backup-validator-prod-failure-dlq"],
+    ] as const) {
+      const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+      outputs[output] = QueueUrl;
+    }
+    for (const [name, state] of [
+      ["backup-validator-prod-failure-dlq-not-empty", "ALARM"],
+      ["backup-validator-prod-checksum-validator-errors", "OK"],
+      ["someone-elses-alarm", "ALARM"],
+    ] as const) {
+      await cloudWatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: name,
+          Namespace: "AWS/SQS",
+          MetricName: "ApproximateNumberOfMessagesVisible",
+          Statistic: "Maximum",
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: "GreaterThanThreshold",
+        }),
+      );
+      await cloudWatch.send(
+        new SetAlarmStateCommand({
+          AlarmName: name,
+          StateValue: state,
+          StateReason: `set to ${state} by the test`,
+        }),
+      );
+    }
+    const datum = (service: string, metric: string, value: number, at = minutesAgo(5)) => ({
+      MetricName: metric,
+      Dimensions: [{ Name: "service", Value: service }],
+      Value: value,
+      Timestamp: at,
+    });
+    await cloudWatch.send(
+      new PutMetricDataCommand({
+        Namespace: "BackupValidator",
+        MetricData: [
+          datum("checksum-validator", "Outcome.MATCH", 1200),
+          datum("checksum-validator", "Outcome.REPLICATION_OVERDUE", 2),
+          datum("failure-notifier", "AlertsPublished", 2),
+          datum("failure-notifier", "DuplicateReportsSuppressed", 1),
+          datum("audit", "AuditObjectsChecked", 50_000, minutesAgo(2 * 24 * 60)),
+          datum("audit", "AuditProblems", 3, minutesAgo(2 * 24 * 60)),
+        ],
+      }),
+    );
+    sqs.destroy();
+    cloudWatch.destroy();
+    const file = join(await mkdtemp(join(tmpdir(), "bv-status-moto-")), "outputs.json");
+    await writeFile(file, JSON.stringify(outputs));
+    motoArgs = ["--stage", "prod", "--endpoint-url", moto.endpoint, "--stack-outputs", file];
+  }, 60_000);
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it("lists the stage's alarms in ALARM (of all its alarms), the counts and the last audit", async () => {
+    // Prepare
+    const { io, stdout, stderr } = testIo({
+      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
+      now: () => now,
+    });
+
+    // Act
+    const code = await statusMain([...motoArgs, "--json"], io);
+
+    // Assess
+    expect(stderr()).toBe("");
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout()) as StatusReport;
+    expect(report.alarms).toEqual({
+      total: 2,
+      inAlarm: [
+        {
+          name: "backup-validator-prod-failure-dlq-not-empty",
+          since: expect.any(String),
+          reason: "set to ALARM by the test",
+        },
+      ],
+    });
+    expect(report.metrics).toMatchObject({
+      verdicts: { MATCH: 1200, REPLICATION_OVERDUE: 2 },
+      alertsPublished: 2,
+      duplicateReportsSuppressed: 1,
+    });
+    expect(report.audit).toMatchObject({ objectsChecked: 50_000, problems: 3 });
+    expect(report.attention).toEqual(["1 alarm(s) in ALARM"]);
+  });
+
+  it("prints them for a person", async () => {
+    // Prepare
+    const { io, stdout } = testIo({
+      env: { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
+      now: () => now,
+    });
+
+    // Act
+    await statusMain(motoArgs, io);
+
+    // Assess
+    const text = stdout();
+    expect(text).toContain(
+      "ALARMS: 1 of 2 in ALARM\n  backup-validator-prod-failure-dlq-not-empty  since ",
+    );
+    expect(text).toContain("    set to ALARM by the test");
+    expect(text).toMatch(/verdicts +MATCH 1,200, REPLICATION_OVERDUE 2/);
+    expect(text).toMatch(/LAST AUDIT\n {2}\S+: 50,000 objects checked, 3 problem\(s\)/);
+    expect(text).toContain("Needs attention: 1 alarm(s) in ALARM.");
+  });
 });
