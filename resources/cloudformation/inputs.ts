@@ -183,30 +183,36 @@ function readParams(param: CliOptions["param"]): ParameterValues {
   return params;
 }
 
-function parseEmails(list: string): string[] {
-  const emails = list
+/** A comma-separated list ("none" or empty for none), each item checked, duplicates dropped. */
+function parseList(
+  list: string,
+  variable: string,
+  problem: string,
+  isValid: (item: string) => boolean,
+): string[] {
+  const items = list
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item !== "" && item !== "none");
-  for (const email of emails) {
-    if (!EMAIL.test(email)) {
-      throw new ConfigurationError("--param alertEmails", "must be e-mail addresses", email);
-    }
+  for (const item of items) {
+    if (!isValid(item)) throw new ConfigurationError(variable, problem, item);
   }
-  return [...new Set(emails)];
+  return [...new Set(items)];
+}
+
+function parseEmails(list: string): string[] {
+  return parseList(list, "--param alertEmails", "must be e-mail addresses", (email) =>
+    EMAIL.test(email),
+  );
 }
 
 function parseHttpsEndpoints(list: string): string[] {
-  const endpoints = list
-    .split(",")
-    .map((item) => item.trim())
-    .filter((item) => item !== "" && item !== "none");
-  for (const endpoint of endpoints) {
-    if (!URL.canParse(endpoint) || new URL(endpoint).protocol !== "https:") {
-      throw new ConfigurationError("--param pagerEndpoints", "must be https:// URLs", endpoint);
-    }
-  }
-  return [...new Set(endpoints)];
+  return parseList(
+    list,
+    "--param pagerEndpoints",
+    "must be https:// URLs",
+    (endpoint) => URL.canParse(endpoint) && new URL(endpoint).protocol === "https:",
+  );
 }
 
 function parseHeartbeatHours(value: string): number {

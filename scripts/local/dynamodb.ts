@@ -22,6 +22,8 @@ const dynalite = createRequire(import.meta.url)("dynalite") as (options: {
 export interface DynamoDbStandIn {
   readonly endpoint: string;
   readonly tableName: string;
+  /** A client of it, destroyed on stop. */
+  readonly client: DynamoDBClient;
   stop(): Promise<void>;
 }
 
@@ -38,23 +40,21 @@ export async function startDynamoDbStandIn(options: {
     region: options.region ?? "us-east-1",
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
   });
-  try {
-    // The table as the stack declares it (resources/cloudformation/primary/alerts-sent.ts).
-    await client.send(
-      new CreateTableCommand({
-        TableName: options.tableName,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: ALERTS_SENT_KEY, AttributeType: "S" }],
-        KeySchema: [{ AttributeName: ALERTS_SENT_KEY, KeyType: "HASH" }],
-      }),
-    );
-  } finally {
-    client.destroy();
-  }
+  // The table as the stack declares it (resources/cloudformation/primary/alerts-sent.ts).
+  await client.send(
+    new CreateTableCommand({
+      TableName: options.tableName,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: ALERTS_SENT_KEY, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: ALERTS_SENT_KEY, KeyType: "HASH" }],
+    }),
+  );
   return {
     endpoint,
     tableName: options.tableName,
+    client,
     async stop() {
+      client.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -1,4 +1,4 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import {
@@ -244,14 +244,9 @@ describe("startAlertBatch with the alerts-sent store: one alert per report acros
   let client: DynamoDBClient;
   beforeAll(async () => {
     dynamo = await startDynamoDbStandIn({ tableName: "alert-batch-test" });
-    client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
+    client = dynamo.client;
   });
   afterAll(async () => {
-    client.destroy();
     await dynamo.stop();
   });
 

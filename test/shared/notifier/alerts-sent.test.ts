@@ -2,7 +2,7 @@
  * The alerts-sent store (Powertools idempotency) against an in-process DynamoDB (dynalite) over
  * HTTP, with the stack's table layout: one alert per report within the window.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import {
@@ -17,14 +17,9 @@ let client: DynamoDBClient;
 
 beforeAll(async () => {
   dynamo = await startDynamoDbStandIn({ tableName: "alerts-sent-test" });
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  client = dynamo.client;
 });
 afterAll(async () => {
-  client.destroy();
   await dynamo.stop();
 });
 
