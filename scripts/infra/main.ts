@@ -7,7 +7,8 @@
  *   node scripts/infra.ts lint     (package, then cfn-lint both templates)
  *   node scripts/infra.ts guard    (package, then cfn-guard with the Control Tower rules)
  *
- * Parameters (`--param`): replicaRegion, categories, alertEmails, bucketEncryption,
+ * Parameters (`--param`, or the params: block of serverless.yml): replicaRegion, categories,
+ * alertEmails, pagerEndpoints, chatNotifications, heartbeatHours, bucketEncryption,
  * replicationTimeControl, permissionsBoundary (see resources/cloudformation/inputs.ts).
  */
 import { execFileSync } from "node:child_process";
