@@ -156,7 +156,8 @@ export function verdictLine(record: FunctionLogRecord): string | undefined {
   const basis =
     evidence?.kind !== undefined
       ? evidenceName(evidence as Parameters<typeof evidenceName>[0])
-      : record.message.replace(/^[A-Z_]+: /, "");
+      : // The validator's reason, its first clause: enough for a line.
+        (record.message.replace(/^[A-Z_]+: /, "").split(/ \(|; /)[0] ?? record.message);
   const age =
     typeof record.objectAgeSeconds === "number"
       ? `, ${formatDuration(record.objectAgeSeconds)} after upload`

@@ -3,6 +3,7 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client
 import { GetQueueAttributesCommand, type Message } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { PAGER_ALERT_FILTER_POLICY } from "../../../resources/cloudformation/primary/topic.ts";
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
 import { fixtureText } from "../../helpers/events.ts";
@@ -61,8 +62,8 @@ beforeAll(async () => {
   mailboxUrl = await emulator.createQueue("oncall-mailbox");
   criticalOnlyUrl = await emulator.createQueue("oncall-pager");
   await subscribe(TopicArn, mailboxUrl);
-  // Subscribers filter on the message attributes, e.g. a pager for critical alerts only.
-  await subscribe(TopicArn, criticalOnlyUrl, { severity: ["critical"] });
+  // Subscribers filter on the message attributes: the pager's policy of the stack and README.
+  await subscribe(TopicArn, criticalOnlyUrl, PAGER_ALERT_FILTER_POLICY);
 
   vi.resetModules();
   vi.stubEnv("AWS_ENDPOINT_URL", undefined);
