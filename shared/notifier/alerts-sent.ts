@@ -91,7 +91,14 @@ export function dynamoDbAlertsSent(options: {
       if (status === IdempotencyRecordStatus.COMPLETED) {
         return { state: "sent", alert: record.getResponse() as unknown as SentAlert };
       }
-      return status === IdempotencyRecordStatus.INPROGRESS ? { state: "sending" } : undefined;
+      // A claim outlives its invocation only until that invocation's deadline: past it, the
+      // next delivery takes the report over (Powertools' conditional put allows exactly that).
+      const claimExpired =
+        record.inProgressExpiryTimestamp !== undefined &&
+        record.inProgressExpiryTimestamp < Date.now();
+      return status === IdempotencyRecordStatus.INPROGRESS && !claimExpired
+        ? { state: "sending" }
+        : undefined;
     },
     async once(reportId, send) {
       let sentNow = false;

@@ -86,6 +86,29 @@ describe("the alerts-sent store", () => {
     expect(await publishing).toEqual({ alert: sent("first"), duplicate: false });
   });
 
+  it("lets the next delivery take over a report whose invocation died while publishing", async () => {
+    // Prepare: an invocation with 500 ms left claims the report and never finishes
+    const dying = dynamoDbAlertsSent({ client, tableName: dynamo.tableName, windowSeconds: 3600 });
+    dying.registerContext({
+      ...lambdaContext("backup-validator-test-failure-notifier"),
+      getRemainingTimeInMillis: () => 500,
+    });
+    void dying.once("report-7", () => new Promise(() => {}));
+    await vi.waitFor(async () =>
+      expect(await store().lookup("report-7")).toEqual({ state: "sending" }),
+    );
+
+    // Act: after its deadline
+    await new Promise((resolve) => setTimeout(resolve, 600));
+
+    // Assess
+    expect(await store().lookup("report-7")).toBeUndefined();
+    expect(await store().once("report-7", async () => sent("taken over"))).toEqual({
+      alert: sent("taken over"),
+      duplicate: false,
+    });
+  });
+
   it("alerts again once the window has passed", async () => {
     // Prepare
     const alertsSent = store(1);
