@@ -72,8 +72,18 @@ export interface Settings {
   readonly alarms: {
     readonly periodSeconds: number;
     readonly oldestValidationMessageAgeSeconds: number;
+    /** The notifier is behind: alerts wait longer than this on the failure queue. */
+    readonly oldestFailureMessageAgeSeconds: number;
+    /** A dead letter this old is a reminder, well before it expires (checked at load). */
+    readonly oldestDeadLetterAgeSeconds: number;
+    /** A function's longest invocation above this share of its timeout is an alarm. */
+    readonly durationShareOfTimeout: number;
   };
-  readonly powertools: { readonly metricsNamespace: string; readonly logLevel: string };
+  /** The same report again within this window sends no second alert. */
+  readonly alertDeduplicationWindowSeconds: number;
+  /** Stages `npm run remove` removes without asking (the local stack, a shared dev stage). */
+  readonly disposableStages: readonly string[];
+  readonly powertools: { readonly logLevel: string };
 }
 
 export type NameKey =
@@ -89,6 +99,8 @@ export type NameKey =
   | "alertTopic"
   | "replicationRole"
   | "objectCreatedRule"
+  | "alarmTopic"
+  | "alertsSentTable"
   | "function"
   | "dashboard";
 
@@ -133,6 +145,7 @@ export function checkSettings(candidate: Settings): Settings {
       );
     }
   }
+  checkDeadLetterReminder(candidate);
   return candidate;
 }
 
@@ -148,6 +161,27 @@ function checkDeepVerification(deep: DeepVerificationConfig): void {
   } catch (error) {
     const problem = error instanceof Error ? error.message : String(error);
     throw new ConfigurationError("settings.json deepVerification", problem);
+  }
+}
+
+/**
+ * A standard queue's message expires by its original enqueue time, also in a DLQ, so a dead
+ * letter may have only (DLQ retention - source retention) left when it arrives: the age alarm
+ * must come before that.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+function checkDeadLetterReminder(candidate: Settings): void {
+  const longestSource = Math.max(
+    candidate.queues.validation.messageRetentionSeconds,
+    candidate.queues.failure.messageRetentionSeconds,
+  );
+  const leastTimeInDlq = candidate.queues.dlqMessageRetentionSeconds - longestSource;
+  if (candidate.alarms.oldestDeadLetterAgeSeconds >= leastTimeInDlq) {
+    throw new ConfigurationError(
+      "settings.json alarms.oldestDeadLetterAgeSeconds",
+      `must be below ${leastTimeInDlq} (DLQ retention minus the longest source retention), or dead letters expire before it fires`,
+      String(candidate.alarms.oldestDeadLetterAgeSeconds),
+    );
   }
 }
 
@@ -216,6 +250,11 @@ export interface ResourceNames {
    */
   readonly replicationRole: string;
   readonly objectCreatedRule: string;
+  readonly alarmTopic: string;
+  /** The notifier's idempotency store: which reports were alerted, for the window. */
+  readonly alertsSentTable: string;
+  /** Every alarm's name starts with this. */
+  readonly alarmNamePrefix: string;
   readonly functions: Readonly<Record<FunctionKey, string>>;
   readonly dashboard: string;
 }
@@ -297,6 +336,9 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     alertTopic: name("alertTopic"),
     replicationRole: shortName("replicationRole"),
     objectCreatedRule: shortName("objectCreatedRule"),
+    alarmTopic: name("alarmTopic"),
+    alertsSentTable: name("alertsSentTable"),
+    alarmNamePrefix: `${name("primaryStack")}-`,
     functions: {
       "checksum-validator": name("function", { function: "checksum-validator" }),
       "failure-notifier": name("function", { function: "failure-notifier" }),

@@ -28,6 +28,17 @@ export const REQUIRED_OUTPUTS = {
 export const OPTIONAL_OUTPUTS = {
   /** The checksum-validator's REPLICATION_DEADLINE_SECONDS as deployed. */
   ReplicationDeadlineSeconds: "Seconds a missing replica is PENDING before REPLICATION_OVERDUE",
+  /** Where the alarms go (the alerts have their own topic). */
+  AlarmTopicArn: "Alarm topic ARN",
+  /** Every alarm of the stage is named with this prefix: `npm run status` lists those in ALARM. */
+  AlarmNamePrefix: "Prefix of the stage's CloudWatch alarm names",
+  /**
+   * Only in the local stack's outputs file: the emulator every AWS call goes to, so the
+   * on-call commands need no --endpoint-url against it.
+   */
+  EndpointUrl: "AWS endpoint of the local stack (emulator)",
+  /** Only in the local stack's outputs file: its CloudWatch stand-in (metrics, no alarms). */
+  CloudWatchEndpointUrl: "CloudWatch endpoint of the local stack (its metrics stand-in)",
 } as const;
 
 export type RequiredOutput = keyof typeof REQUIRED_OUTPUTS;
@@ -36,6 +47,11 @@ export type OutputName = RequiredOutput | OptionalOutput;
 
 export const REQUIRED_OUTPUT_NAMES = Object.keys(REQUIRED_OUTPUTS) as RequiredOutput[];
 export const OPTIONAL_OUTPUT_NAMES = Object.keys(OPTIONAL_OUTPUTS) as OptionalOutput[];
+/** Outputs only the local stack's file has: a deployed stack never does. */
+export const LOCAL_ONLY_OUTPUT_NAMES: readonly OptionalOutput[] = [
+  "EndpointUrl",
+  "CloudWatchEndpointUrl",
+];
 
 /** A value for every required output and any optional one; `V` is a string or a CFN value. */
 export type StackOutputValues<V = string> = { readonly [K in RequiredOutput]: V } & {

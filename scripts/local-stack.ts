@@ -6,7 +6,13 @@ let code: number;
 try {
   code = await localStackMain(process.argv.slice(2), {
     stdout: process.stdout,
-    untilStopped: () => new Promise((resolve) => process.once("SIGINT", () => resolve())),
+    // Ctrl-C, or a signal to the npm process (npm passes SIGINT and SIGTERM on to this one):
+    // stop everything, so the port is free when the command returns.
+    untilStopped: () =>
+      new Promise((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      }),
   });
 } catch (error) {
   process.stderr.write(

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { METRICS_NAMESPACE } from "./contracts/metrics.ts";
 
 export { MetricUnit };
 
@@ -9,7 +10,7 @@ export type Log = Pick<Logger, "debug" | "info" | "warn" | "error">;
 /** The metrics the domain code emits; Powertools' Metrics (EMF) satisfies it. */
 export type MetricsRecorder = Pick<Metrics, "addMetric">;
 
-export const METRICS_NAMESPACE = "BackupValidator";
+export { METRICS_NAMESPACE };
 
 /**
  * One logger per function, created at cold start. Level and sampling follow Powertools'

@@ -155,3 +155,48 @@ export function shellQuote(argument: string): string {
   });
   return `$'${escaped}'`;
 }
+
+/**
+ * Prose is wrapped at 78 columns, the line length RFC 5322 prefers (998 is its hard limit).
+ * Commands, URLs, tables and embedded payloads are never wrapped: a command must paste as one
+ * line, and a broken URL or JSON line is worse than a long one.
+ * https://www.rfc-editor.org/rfc/rfc5322#section-2.1.1
+ */
+export const PROSE_WIDTH = 78;
+
+const LIST_MARKER = /^( *)(\d+\. |- |• )?/;
+
+/**
+ * Wraps one line of prose at spaces. Continuation lines are indented under the text: after a
+ * list marker (`1. `, `- `), or two spaces in from an indented line. A word longer than the
+ * width (a URL, an S3 key, a checksum) keeps a line of its own, unbroken.
+ */
+export function wrapLine(line: string, width = PROSE_WIDTH): string[] {
+  if (line.length <= width) return [line];
+  const [, leading = "", marker = ""] = LIST_MARKER.exec(line) ?? [];
+  const indent =
+    marker !== "" ? " ".repeat(leading.length + marker.length) : leading ? `${leading}  ` : "";
+  const words = line.slice(leading.length + marker.length).split(/ +/);
+  const lines: string[] = [];
+  let current = `${leading}${marker}`;
+  let empty = true;
+  for (const word of words) {
+    if (!empty && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = indent;
+      empty = true;
+    }
+    current += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(current);
+  return lines;
+}
+
+/** Each line of `text` wrapped as prose (see wrapLine). */
+export function wrapProse(text: string, width = PROSE_WIDTH): string {
+  return text
+    .split("\n")
+    .flatMap((line) => wrapLine(line, width))
+    .join("\n");
+}

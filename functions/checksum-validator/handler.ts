@@ -1,6 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { loadValidatorConfig } from "../../shared/contracts/environment.ts";
+import { METRICS } from "../../shared/contracts/metrics.ts";
 import { createLogger, createMetrics, MetricUnit } from "../../shared/observability.ts";
 import { createValidatorDependencies } from "../../shared/validator/dependencies.ts";
 import { handleValidationRecord } from "../../shared/validator/handle-record.ts";
@@ -28,7 +29,7 @@ export async function handler(event: SQSEvent, context: Context): Promise<SQSBat
       { context, throwOnFullBatchFailure: false },
     );
     // Records SQS will redeliver (and dead-letter after maxReceiveCount): worth a graph.
-    metrics.addMetric("RecordsFailed", MetricUnit.Count, response.batchItemFailures.length);
+    metrics.addMetric(METRICS.recordsFailed, MetricUnit.Count, response.batchItemFailures.length);
     return response;
   } finally {
     metrics.publishStoredMetrics();

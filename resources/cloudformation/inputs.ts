@@ -1,6 +1,8 @@
 /**
  * Deploy-time parameters of both stacks. Serverless passes them as `--stage`, `--region` and
- * `--param="name=value"`; each parameter's default comes from resources/settings.json.
+ * `--param="name=value"`, or from the `params:` block of serverless.yml (per stage, then
+ * `default`; a `--param` on the command line wins); each parameter's default comes from
+ * resources/settings.json.
  */
 import { ConfigurationError } from "../../shared/errors.ts";
 import {
@@ -45,6 +47,12 @@ export interface StackInputs {
    * the replica buckets' protection: the documented way out of a bad day. Absent: no one.
    */
   readonly breakGlassRoleArn?: string;
+  /** HTTPS endpoints of a pager (PagerDuty, Opsgenie, ...): critical alerts and every alarm. */
+  readonly pagerEndpoints: readonly string[];
+  /** Alerts also in AWS Chatbot's custom-notification JSON (for https subscribers). */
+  readonly chatNotifications: boolean;
+  /** Alarm when no upload event matched the rule for this many hours; absent: no heartbeat. */
+  readonly heartbeatHours?: number;
 }
 
 export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
@@ -61,8 +69,16 @@ export const PARAMETER_NAMES = [
   "objectLockMode",
   "objectLockRetentionDays",
   "breakGlassRoleArn",
+  "pagerEndpoints",
+  "chatNotifications",
+  "heartbeatHours",
 ] as const;
-type ParameterName = (typeof PARAMETER_NAMES)[number];
+export type ParameterName = (typeof PARAMETER_NAMES)[number];
+/** Parameter values as given, before validation. */
+export type ParameterValues = Partial<Record<ParameterName, string>>;
+
+/** The longest heartbeat: CloudWatch evaluates at most 7 days (hourly periods × 168). */
+export const MAX_HEARTBEAT_HOURS = 168;
 
 /** The CLI options Serverless hands to a `${file(...)}` function. */
 export interface CliOptions {
@@ -82,8 +98,11 @@ const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
  * The primary stack deploys to `--region` (the primary region); the replica stack deploys to
  * `--param replicaRegion` and learns the primary region from `--param primaryRegion`.
  */
-export function readInputs(options: CliOptions, stack: "primary" | "replica"): StackInputs {
-  const params = readParams(options.param);
+export function readInputs(
+  options: CliOptions,
+  stack: "primary" | "replica",
+  params: ParameterValues = readParams(options.param),
+): StackInputs {
   const { defaults } = settings;
   const replicaRegion = params.replicaRegion ?? defaults.replicaRegion;
   const region = options.region ?? undefined;
@@ -122,6 +141,14 @@ export function readInputs(options: CliOptions, stack: "primary" | "replica"): S
     ...(params.breakGlassRoleArn === undefined || params.breakGlassRoleArn === ""
       ? {}
       : { breakGlassRoleArn: parseRoleArn(params.breakGlassRoleArn) }),
+    pagerEndpoints: parseHttpsEndpoints(params.pagerEndpoints ?? ""),
+    chatNotifications: parseBoolean(
+      "--param chatNotifications",
+      params.chatNotifications ?? "false",
+    ),
+    ...(params.heartbeatHours === undefined || params.heartbeatHours === ""
+      ? {}
+      : { heartbeatHours: parseHeartbeatHours(params.heartbeatHours) }),
   };
   // Validates stage, regions and every bucket name's length before anything is generated.
   namesFor(inputs);
@@ -138,9 +165,29 @@ export function namesFor(inputs: StackInputs): ResourceNames {
   });
 }
 
-function readParams(param: CliOptions["param"]): Partial<Record<ParameterName, string>> {
+/**
+ * The parameters as osls resolves them: `--param` on the command line, else the stage's
+ * section of the `params:` block, else its `default` section. Names given on the command line
+ * are checked first, so a typo is an error rather than a silently ignored value.
+ * https://github.com/oss-serverless/osls/blob/main/docs/guides/parameters.md
+ */
+export async function resolveParams(
+  options: CliOptions,
+  resolveVariable: (variable: string) => Promise<unknown>,
+): Promise<ParameterValues> {
+  readParams(options.param);
+  const params: ParameterValues = {};
+  for (const name of PARAMETER_NAMES) {
+    const value = await resolveVariable(`param:${name}, null`);
+    // A YAML list or boolean in the params block reads as its comma-separated text.
+    if (value !== null && value !== undefined) params[name] = [value].flat().join(",").trim();
+  }
+  return params;
+}
+
+function readParams(param: CliOptions["param"]): ParameterValues {
   const items = param === undefined || param === null ? [] : [param].flat();
-  const params: Partial<Record<ParameterName, string>> = {};
+  const params: ParameterValues = {};
   for (const item of items) {
     const separator = item.indexOf("=");
     const name = item.slice(0, separator);
@@ -156,17 +203,48 @@ function readParams(param: CliOptions["param"]): Partial<Record<ParameterName, s
   return params;
 }
 
-function parseEmails(list: string): string[] {
-  const emails = list
+/** A comma-separated list ("none" or empty for none), each item checked, duplicates dropped. */
+function parseList(
+  list: string,
+  variable: string,
+  problem: string,
+  isValid: (item: string) => boolean,
+): string[] {
+  const items = list
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item !== "" && item !== "none");
-  for (const email of emails) {
-    if (!EMAIL.test(email)) {
-      throw new ConfigurationError("--param alertEmails", "must be e-mail addresses", email);
-    }
+  for (const item of items) {
+    if (!isValid(item)) throw new ConfigurationError(variable, problem, item);
   }
-  return [...new Set(emails)];
+  return [...new Set(items)];
+}
+
+function parseEmails(list: string): string[] {
+  return parseList(list, "--param alertEmails", "must be e-mail addresses", (email) =>
+    EMAIL.test(email),
+  );
+}
+
+function parseHttpsEndpoints(list: string): string[] {
+  return parseList(
+    list,
+    "--param pagerEndpoints",
+    "must be https:// URLs",
+    (endpoint) => URL.canParse(endpoint) && new URL(endpoint).protocol === "https:",
+  );
+}
+
+function parseHeartbeatHours(value: string): number {
+  const hours = Number(value);
+  if (!/^\d+$/.test(value) || hours < 1 || hours > MAX_HEARTBEAT_HOURS) {
+    throw new ConfigurationError(
+      "--param heartbeatHours",
+      `must be a whole number of hours from 1 to ${MAX_HEARTBEAT_HOURS}`,
+      value,
+    );
+  }
+  return hours;
 }
 
 function parseEncryption(value: string): BucketEncryption {

@@ -69,6 +69,8 @@ export const iamRoleArn = (roleName: string) =>
   sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${roleName}`);
 export const eventRuleArn = (ruleName: string) =>
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleName}`);
+export const dynamoDbTableArn = (tableName: string) =>
+  sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${tableName}`);
 export const lambdaLogGroupName = (functionName: string) => `/aws/lambda/${functionName}`;
 export const logGroupArn = (logGroupName: string) =>
   sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
 import { unpackFunction } from "../infra/bundles.ts";
 import { packageStacks } from "../infra/stacks.ts";
 
@@ -17,16 +18,17 @@ const FUNCTIONS = ["checksum-validator", "failure-notifier"] as const;
 
 /** A complete, valid environment for each handler: loading it must not fail. */
 const ENVIRONMENTS: Record<(typeof FUNCTIONS)[number], Record<string, string>> = {
-  "checksum-validator": {
-    BUCKET_PAIRS: '{"bench-primary":{"replica":"bench-replica","category":"bench"}}',
-    REPLICA_REGION: "us-west-2",
-    VALIDATION_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/111122223333/bench-validation",
-    FAILURE_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/111122223333/bench-failure",
-  },
-  "failure-notifier": {
-    ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:bench-alerts",
-    STAGE: "bench",
-  },
+  "checksum-validator": validatorEnvironment({
+    bucketPairs: '{"bench-primary":{"replica":"bench-replica","category":"bench"}}',
+    replicaRegion: "us-west-2",
+    validationQueueUrl: "https://sqs.us-east-1.amazonaws.com/111122223333/bench-validation",
+    failureQueueUrl: "https://sqs.us-east-1.amazonaws.com/111122223333/bench-failure",
+  }),
+  "failure-notifier": notifierEnvironment({
+    alertTopicArn: "arn:aws:sns:us-east-1:111122223333:bench-alerts",
+    stage: "bench",
+    alertsSentTable: "bench-alerts-sent",
+  }),
 };
 
 export interface InitBenchOptions {

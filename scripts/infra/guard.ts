@@ -16,6 +16,7 @@ export const RULE_SETS = [
   "keymanagementservice",
   "identityandaccessmanagement",
   "cloudwatch",
+  "dynamodb",
 ] as const;
 export const SUPPRESSIONS_FILE = join(ROOT, "resources/guard-suppressions.json");
 

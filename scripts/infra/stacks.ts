@@ -3,7 +3,7 @@
  * first). Used by scripts/infra.ts (npm run package|deploy|remove|lint:iac) and the infra tests.
  */
 import { spawn } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -115,7 +115,7 @@ export async function packageStacks(
   };
   const stacks: Stack[] = run.lookup === undefined ? ["replica", "primary"] : ["primary"];
   const dirs = { primary: join(outDir, "primary"), replica: join(outDir, "replica") };
-  const workspace = createWorkspace();
+  const workspace = createWorkspace(run.paramsBlock);
   try {
     await Promise.all(
       stacks.map((stack) =>
@@ -146,12 +146,29 @@ export interface PackageRun {
    * (as a deploy does) with this environment. Tests point it at a fake endpoint.
    */
   readonly lookup?: { readonly env: NodeJS.ProcessEnv };
+  /**
+   * The `params:` block of serverless.yml for this packaging (stage → name → value), in place of
+   * the checked-in one: how the tests prove that the block is honoured.
+   */
+  readonly paramsBlock?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
+const PARAMS_BLOCK = /^params:\n(?: {2}.*\n)+/m;
+
 /** A temporary service directory: copies of the service files, links to the code. */
-function createWorkspace(): string {
+function createWorkspace(paramsBlock?: PackageRun["paramsBlock"]): string {
   const workspace = mkdtempSync(join(tmpdir(), "backup-validator-package-"));
-  cpSync(join(ROOT, "serverless.yml"), join(workspace, "serverless.yml"));
+  const serviceFile = readFileSync(join(ROOT, "serverless.yml"), "utf8");
+  if (paramsBlock !== undefined && !PARAMS_BLOCK.test(serviceFile)) {
+    throw new Error("serverless.yml has no params: block to replace");
+  }
+  writeFileSync(
+    join(workspace, "serverless.yml"),
+    // JSON is YAML: the block is written on one line.
+    paramsBlock === undefined
+      ? serviceFile
+      : serviceFile.replace(PARAMS_BLOCK, `params: ${JSON.stringify(paramsBlock)}\n`),
+  );
   cpSync(join(ROOT, "resources"), join(workspace, "resources"), {
     recursive: true,
     filter: (source) => basename(source) !== ".serverless",

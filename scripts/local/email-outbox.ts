@@ -4,10 +4,16 @@
  * opens. SNS delivers to SQS in its JSON envelope (no raw delivery), with Subject and
  * MessageAttributes alongside the message.
  * https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html
+ *
+ * The file is built by nodemailer's MailComposer (no dependencies, a development dependency
+ * here): headers encoded (RFC 2047) and folded, the body quoted-printable with lines of at most
+ * 76 characters (RFC 5322 allows 998), CRLF line ends; a mail client shows the text as written.
+ * https://nodemailer.com/extras/mailcomposer/
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import MailComposer from "nodemailer/lib/mail-composer";
 
 export interface Email {
   readonly path: string;
@@ -97,20 +103,24 @@ async function writeEmail(
       value.Value ?? "",
     ]),
   );
-  const headers = [
-    `From: AWS Notifications <no-reply@sns.amazonaws.com>`,
-    `To: ${options.recipient}`,
-    `Subject: ${subject}`,
-    `Date: ${receivedAt.toUTCString()}`,
-    `Message-ID: <${envelope.MessageId ?? number}@sns.local>`,
-    `X-SNS-Topic-Arn: ${envelope.TopicArn ?? ""}`,
-    ...Object.entries(attributes).map(([name, value]) => `X-SNS-Attribute-${name}: ${value}`),
-    "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=UTF-8",
-    "Content-Transfer-Encoding: 8bit",
-  ];
   const stamp = receivedAt.toISOString().replace(/[:.]/g, "-");
   const path = join(options.directory, `${stamp}-${String(number).padStart(4, "0")}.eml`);
-  await writeFile(path, `${headers.join("\r\n")}\r\n\r\n${body.replace(/\r?\n/g, "\r\n")}\r\n`);
+  const mail = new MailComposer({
+    from: "AWS Notifications <no-reply@sns.amazonaws.com>",
+    to: options.recipient,
+    subject,
+    text: body,
+    date: receivedAt,
+    messageId: `<${envelope.MessageId ?? number}@sns.local>`,
+    headers: {
+      "X-SNS-Topic-Arn": envelope.TopicArn ?? "",
+      ...Object.fromEntries(
+        Object.entries(attributes).map(([name, value]) => [`X-SNS-Attribute-${name}`, value]),
+      ),
+    },
+    // RFC 5322 lines end in CRLF.
+    newline: "windows",
+  });
+  await writeFile(path, await mail.compile().build());
   return { path, subject, body, attributes, receivedAt };
 }

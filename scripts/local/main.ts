@@ -5,9 +5,15 @@
  */
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { settings } from "../../resources/settings.ts";
+import { evidenceName } from "../../shared/integrity/compare.ts";
+import { formatDuration } from "../../shared/text.ts";
+import { LOCAL_STACK_OUTPUTS_FILE } from "../oncall/stack-outputs.ts";
+import type { FunctionLogRecord } from "./function-logs.ts";
+import { deadLetteredObjects } from "./scenario/observe.ts";
 import { runScenario } from "./scenario/run.ts";
 import { renderSummary } from "./scenario/summary.ts";
-import { DEFAULT_LOCAL_TIMINGS, LOCAL_STAGE, startLocalStack } from "./stack.ts";
+import { DEFAULT_LOCAL_TIMINGS, LOCAL_STAGE, type LocalStack, startLocalStack } from "./stack.ts";
 
 /** What `npm start` touches outside itself, so a test runs it in-process. */
 export interface LocalMainIo {
@@ -34,8 +40,11 @@ Options:
   --function-logs      Show the functions' structured logs (Powertools, INFO level) as they
                        are written.
   --keep               Start the stack without the scenario and leave it running for your own
-                       uploads (port 4566 unless --port); Ctrl-C stops it.
+                       uploads (port 4566 unless --port); prints each object's verdict as the
+                       validator logs it. Ctrl-C (or SIGINT/SIGTERM to npm) stops it.
   --port <port>        Emulator port (default: any free port; 4566 with --keep).
+  --stack-outputs <f>  Where to write the stack outputs (default .local/stack-outputs.json, where
+                       the on-call commands look for --stage local).
   -h, --help           Show this help.
 `;
 
@@ -51,6 +60,7 @@ export async function localStackMain(argv: readonly string[], io: LocalMainIo): 
       "function-logs": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       port: { type: "string" },
+      "stack-outputs": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -67,7 +77,9 @@ export async function localStackMain(argv: readonly string[], io: LocalMainIo): 
   // Each run writes its alerts to a folder of its own, so earlier runs' emails don't mix in.
   const runStamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outboxDirectory = resolve(values.outbox, runStamp);
-  const stackOutputsFile = resolve(".local/stack-outputs.json");
+  const stackOutputsFile = values["stack-outputs"]
+    ? resolve(values["stack-outputs"])
+    : LOCAL_STACK_OUTPUTS_FILE;
   const echoFunctionLogs = values["function-logs"];
   const log = (line: string) => io.stdout.write(`${line}\n`);
 
@@ -80,25 +92,41 @@ export async function localStackMain(argv: readonly string[], io: LocalMainIo): 
       echoFunctionLogs,
       log,
       onEmail: (email) => log(`✉ ${email.subject}\n  ${email.path}`),
-      onInvoke: (result) =>
-        log(`λ ${result.functionName}: ${result.records} record(s), ${result.failed} failed`),
+      onInvoke: (result) => {
+        if (result.failed > 0) {
+          log(`λ ${result.functionName}: ${result.records} record(s), ${result.failed} failed`);
+        }
+      },
+      onFunctionLog: (record) => {
+        const line = verdictLine(record);
+        if (line) log(line);
+      },
     });
+    const stopOutage = practiceOutage(stack, log);
     const environment = Object.entries(stack.userEnvironment).map(
       ([name, value]) => `export ${name}=${value}`,
     );
+    const [first] = stack.names.buckets;
     log(`backup-validator local stack (stage ${LOCAL_STAGE}) is running at ${stack.endpoint}
 
-Primary buckets (uploads are validated; prefixes corrupt/ and drop/ make the replica go wrong):
+Primary buckets (uploads are validated; under corrupt/ and drop/ the replica goes wrong, under
+outage/ the replica region fails until the check is dead-lettered):
 ${stack.names.buckets.map((pair) => `  s3://${pair.primaryBucket}   → replica s3://${pair.replicaBucket}`).join("\n")}
 
 Environment for any AWS SDK or CLI:
 ${environment.join("\n")}
 
-Try:
-  aws s3 cp README.md s3://${stack.names.buckets[0]?.primaryBucket}/corrupt/readme.md
-  npm run dlq -- inspect --stage ${LOCAL_STAGE} --endpoint ${stack.endpoint} --stack-outputs ${stackOutputsFile}
-Alerts are written to ${outboxDirectory}. Ctrl-C stops the stack.`);
+Try (the on-call commands find this stack by its stage; nothing else to give):
+  aws s3 cp README.md s3://${first?.primaryBucket}/corrupt/readme.md
+  npm run verify -- s3://${first?.primaryBucket}/corrupt/readme.md --stage ${LOCAL_STAGE}
+  aws s3 cp README.md s3://${first?.primaryBucket}/outage/readme.md
+  npm run dlq -- inspect --stage ${LOCAL_STAGE}
+  npm run redrive -- --stage ${LOCAL_STAGE} --yes
+  npm run status -- --stage ${LOCAL_STAGE}
+Alerts are written to ${outboxDirectory}. Ctrl-C stops the stack.
+Each object's verdict appears below as the validator logs it: verdict, key, evidence, age.`);
     await io.untilStopped();
+    stopOutage();
     log("\nstopping…");
     await stack.stop();
     return 0;
@@ -115,6 +143,59 @@ Alerts are written to ${outboxDirectory}. Ctrl-C stops the stack.`);
   });
   log(renderSummary(result));
   return result.ok ? 0 : 1;
+}
+
+/**
+ * One line per verdict the validator logs: the verdict, the object, the evidence it rests on (or
+ * the reason), and the object's age when checked.
+ */
+export function verdictLine(record: FunctionLogRecord): string | undefined {
+  if (record.service !== "checksum-validator" || typeof record.outcome !== "string") return;
+  if (typeof record.key !== "string") return;
+  const evidence = record.evidence as { kind?: string; algorithm?: string } | undefined;
+  const basis =
+    evidence?.kind !== undefined
+      ? evidenceName(evidence as Parameters<typeof evidenceName>[0])
+      : // The validator's reason, its first clause: enough for a line.
+        (record.message.replace(/^[A-Z_]+: /, "").split(/ \(|; /)[0] ?? record.message);
+  const age =
+    typeof record.objectAgeSeconds === "number"
+      ? `, ${formatDuration(record.objectAgeSeconds)} after upload`
+      : "";
+  const mark = record.outcome === "MATCH" ? "✓" : record.outcome === "PENDING" ? "…" : "✗";
+  return `${mark} ${record.outcome.padEnd(19)} ${record.key}  (${basis}${age})`;
+}
+
+/**
+ * Keys under outage/ meet a replica-region outage (S3 answers 503) until their check is
+ * dead-lettered: something to practise the runbook on (inspect, redrive, verify). Returns a
+ * function that stops watching.
+ */
+function practiceOutage(stack: LocalStack, log: (line: string) => void): () => void {
+  const primaryOf = new Map(
+    stack.names.buckets.map((pair) => [pair.replicaBucket, pair.primaryBucket]),
+  );
+  const isOutage = (key: string) => key.startsWith("outage/");
+  stack.outage.setOutage((target) => {
+    const primary = primaryOf.get(target.bucket);
+    return (
+      primary !== undefined &&
+      isOutage(target.key) &&
+      !deadLetteredObjects(stack).has(`${primary}/${target.key}`)
+    );
+  });
+  const announced = new Set<string>();
+  const watch = setInterval(() => {
+    for (const object of deadLetteredObjects(stack)) {
+      const key = object.slice(object.indexOf("/") + 1);
+      if (!isOutage(key) || announced.has(object)) continue;
+      announced.add(object);
+      log(
+        `☠ ${key} dead-lettered after ${settings.queues.maxReceiveCount} failed checks; its outage is over. Practise the runbook:\n    npm run dlq -- inspect --stage ${LOCAL_STAGE}\n    npm run redrive -- --stage ${LOCAL_STAGE} --yes`,
+      );
+    }
+  }, 500);
+  return () => clearInterval(watch);
 }
 
 function wholeNumber(option: string, raw: string): number {

@@ -2,7 +2,8 @@
  * The whole pipeline on one machine: the fauxqs emulator with the same buckets, queues (and
  * redrive policies), topic and subscription as the deployed stack — named from the same
  * settings (resources/settings.ts) — the real Lambda handlers, and small stand-ins for what the
- * emulator lacks (EventBridge, replication, Lambda's SQS polling, email, a regional outage).
+ * emulator lacks (EventBridge, replication, Lambda's SQS polling, email, a regional outage,
+ * DynamoDB for the notifier's alerts-sent table, CloudWatch metrics).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -23,11 +24,14 @@ import {
   notifierEnvironment,
   validatorEnvironment,
 } from "../../shared/contracts/environment.ts";
+import { LOCAL_STAGE } from "../oncall/stack-outputs.ts";
+import { startCloudWatchStandIn } from "./cloudwatch.ts";
+import { startDynamoDbStandIn } from "./dynamodb.ts";
 import { type Email, type EmailOutbox, startEmailOutbox } from "./email-outbox.ts";
 import { onEmulatorOrigin } from "./emulator-urls.ts";
 import { startEventBridgeStandIn } from "./eventbridge.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
-import { captureFunctionLogs, type FunctionLogs } from "./function-logs.ts";
+import { captureFunctionLogs, type FunctionLogRecord, type FunctionLogs } from "./function-logs.ts";
 import {
   type EventSource,
   type InvocationResult,
@@ -76,7 +80,8 @@ export const DEFAULT_LOCAL_TIMINGS: LocalTimings = {
   pollers: 1,
 };
 
-export const LOCAL_STAGE = "local";
+export { LOCAL_STAGE } from "../oncall/stack-outputs.ts";
+
 const CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
 export interface LocalStackOptions {
@@ -92,6 +97,8 @@ export interface LocalStackOptions {
   readonly log: (line: string) => void;
   readonly onInvoke?: (result: InvocationResult) => void;
   readonly onEmail?: (email: Email) => void;
+  /** Each log record a function writes, as it is written. */
+  readonly onFunctionLog?: (record: FunctionLogRecord) => void;
 }
 
 export interface LocalStack {
@@ -164,6 +171,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stoppers.push(() => faults.stop());
     const outage = s3Outage(faults);
     const throughFaults = (url: string) => onEmulatorOrigin(url, faults.endpoint);
+    const dynamo = await startDynamoDbStandIn({
+      tableName: names.alertsSentTable,
+      region: names.primaryRegion,
+    });
+    stoppers.push(() => dynamo.stop());
 
     const handlerEnvironment: Record<string, string> = {
       ...validatorEnvironment({
@@ -180,21 +192,41 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...notifierEnvironment({
         alertTopicArn,
         stage: LOCAL_STAGE,
+        alertsSentTable: names.alertsSentTable,
         sdkRequestTimeoutMs: String(timings.sdkRequestTimeoutMs),
       }),
       AWS_REGION: names.primaryRegion,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL: faults.endpoint,
+      // The alerts-sent table is on its own stand-in (dynalite), outside the fault proxy.
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       // INFO and the global console: the CloudWatch Logs stand-in collects every record.
       POWERTOOLS_LOG_LEVEL: "INFO",
       POWERTOOLS_DEV: "true",
-      POWERTOOLS_METRICS_DISABLED: "true",
+      // Metrics on: their EMF documents feed the CloudWatch stand-in (npm run status).
+      POWERTOOLS_METRICS_DISABLED: "false",
     };
     const functionLogs = captureFunctionLogs(
       options.echoFunctionLogs ? (line) => options.log(line) : undefined,
+      options.onFunctionLog,
     );
     stoppers.push(async () => functionLogs.restore());
+    const cloudWatch = await startCloudWatchStandIn({
+      metrics: functionLogs.metrics,
+      queue: (name) => {
+        const queue = server.inspectQueue(name);
+        if (!queue) return undefined;
+        const { ready, delayed, inflight } = queue.messages;
+        const all = [...ready, ...delayed, ...inflight.map((held) => held.message)];
+        const sent = all.map((message) => message.sentTimestamp);
+        return {
+          messages: all.length,
+          ...(sent.length > 0 ? { oldestSentAt: Math.min(...sent) } : {}),
+        };
+      },
+    });
+    stoppers.push(() => cloudWatch.stop());
     stoppers.push(applyEnvironment(handlerEnvironment));
     // Imported only now: like a Lambda cold start, each handler reads its configuration and
     // builds its clients when its module loads.
@@ -267,7 +299,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stoppers.push(() => outbox.stop());
 
-    await writeStackOutputs(options.stackOutputsFile, topology.outputs);
+    await writeStackOutputs(options.stackOutputsFile, {
+      ...topology.outputs,
+      AlarmNamePrefix: names.alarmNamePrefix,
+      // The on-call commands take these from the file: no --endpoint-url needed.
+      EndpointUrl: server.address,
+      CloudWatchEndpointUrl: cloudWatch.endpoint,
+    });
 
     return {
       endpoint: server.address,

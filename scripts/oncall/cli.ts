@@ -1,5 +1,7 @@
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Environment } from "../../shared/contracts/environment.ts";
@@ -8,6 +10,9 @@ import { BackupValidatorError, ConfigurationError, describeError } from "../../s
 import { EnvironmentError, EXIT, explainAwsError, UsageError } from "./errors.ts";
 import {
   checkStage,
+  LOCAL_STACK_OUTPUTS_FILE,
+  LOCAL_STAGE,
+  optionalOutput,
   readStackOutputs,
   readStackOutputsFile,
   type StackOutputs,
@@ -27,15 +32,25 @@ export interface InputStream extends NodeJS.ReadableStream {
 
 export interface ClientSettings {
   readonly region: string;
-  /** Set only by --endpoint; otherwise the SDK honours AWS_ENDPOINT_URL[_SQS|_S3] itself. */
+  /**
+   * Set by --endpoint-url, or by the local stack's outputs file; otherwise the SDK honours
+   * AWS_ENDPOINT_URL[_SQS|_S3|...] itself.
+   */
   readonly endpoint?: string;
-  /** True with --endpoint or AWS_ENDPOINT_URL*: an emulator (path-style S3, no move tasks). */
+  /** The local stack's CloudWatch stand-in, when its outputs file names one. */
+  readonly cloudWatchEndpoint?: string;
+  /** True with an endpoint or AWS_ENDPOINT_URL*: an emulator (path-style S3, no move tasks). */
   readonly local: boolean;
+  /** --profile: the named profile of the shared AWS config files. */
+  readonly profile?: string;
+  /** Fixed credentials (the local stack: an emulator takes any, and real ones stay unused). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 export interface AwsClients {
   readonly sqs: SQSClient;
   readonly cloudFormation: CloudFormationClient;
+  readonly cloudWatch: CloudWatchClient;
   /** One S3 client per region (primary and replica). */
   s3(region: string): S3Client;
   destroy(): void;
@@ -58,15 +73,21 @@ export function createAwsClients(settings: ClientSettings): AwsClients {
   const common = {
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.profile ? { profile: settings.profile } : {}),
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
   const s3Clients = new Map<string, S3Client>();
   // The SQS client sends each call to the host in its QueueUrl unless told not to, which would
   // bypass AWS_ENDPOINT_URL for an emulator's own queue URLs (http://sqs.<region>.localhost:...).
   const sqs = new SQSClient(settings.local ? { ...common, useQueueUrlAsEndpoint: false } : common);
   const cloudFormation = new CloudFormationClient(common);
+  const cloudWatch = new CloudWatchClient(
+    settings.cloudWatchEndpoint ? { ...common, endpoint: settings.cloudWatchEndpoint } : common,
+  );
   return {
     sqs,
     cloudFormation,
+    cloudWatch,
     s3(region) {
       let client = s3Clients.get(region);
       if (!client) {
@@ -79,6 +100,7 @@ export function createAwsClients(settings: ClientSettings): AwsClients {
     destroy() {
       sqs.destroy();
       cloudFormation.destroy();
+      cloudWatch.destroy();
       for (const client of s3Clients.values()) client.destroy();
     },
   };
@@ -108,6 +130,9 @@ export function processIo(): CliIo {
 export const DEPLOYMENT_OPTIONS = {
   stage: { type: "string", default: "dev" },
   region: { type: "string" },
+  profile: { type: "string" },
+  "endpoint-url": { type: "string" },
+  /** The older spelling of --endpoint-url, kept so existing notes and scripts keep working. */
   endpoint: { type: "string" },
   "stack-outputs": { type: "string" },
   "stack-name": { type: "string" },
@@ -118,18 +143,23 @@ export const DEPLOYMENT_HELP = `Where the deployment is:
   --stage <stage>          Stage whose stack to use (default dev).
   --region <region>        Primary region (default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1).
   --stack-name <name>      Primary stack name (default backup-validator-<stage>).
+  --profile <name>         AWS profile to use (default: AWS_PROFILE, else the SDK's usual chain).
   --stack-outputs <file>   Read the stack outputs from a JSON file instead of CloudFormation
                            (env BACKUP_VALIDATOR_STACK_OUTPUTS). Needed with an emulator that has
                            no CloudFormation. Shape: {"ValidationDlqUrl": "...", "BucketPairs": {...}}
-                           or the output of 'aws cloudformation describe-stacks'.
-  --endpoint <url>         Send every AWS call to this endpoint (a local emulator). AWS_ENDPOINT_URL
-                           works too. Credentials still come from the environment (any values do
-                           for an emulator: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test).
+                           or the output of 'aws cloudformation describe-stacks'. With --stage local
+                           the local stack's file (.local/stack-outputs.json) is read by default,
+                           and its endpoint used: nothing else is needed while npm start runs.
+  --endpoint-url <url>     Send every AWS call to this endpoint (an emulator); --endpoint is the
+                           same. AWS_ENDPOINT_URL works too. Credentials still come from the
+                           environment (any values do for an emulator).
   -h, --help               Show this help.`;
 
 export interface DeploymentValues {
   readonly stage?: string;
   readonly region?: string;
+  readonly profile?: string;
+  readonly "endpoint-url"?: string;
   readonly endpoint?: string;
   readonly "stack-outputs"?: string;
   readonly "stack-name"?: string;
@@ -147,26 +177,45 @@ export interface Deployment {
 export async function openDeployment(values: DeploymentValues, io: CliIo): Promise<Deployment> {
   const stage = asUsageError(() => checkStageName(values.stage ?? "dev", "--stage"));
   const region = resolveRegion(values.region, io.env);
-  const endpoint = values.endpoint?.trim() || undefined;
-  if (endpoint !== undefined && !URL.canParse(endpoint)) {
+  const endpointFlag = (values["endpoint-url"] ?? values.endpoint)?.trim() || undefined;
+  if (endpointFlag !== undefined && !URL.canParse(endpointFlag)) {
     throw new UsageError(
-      `--endpoint must be a URL such as http://127.0.0.1:4566 (got "${endpoint}")`,
+      `--endpoint-url must be a URL such as http://127.0.0.1:4566 (got "${endpointFlag}")`,
     );
   }
+  const outputsFile =
+    values["stack-outputs"] ??
+    io.env.BACKUP_VALIDATOR_STACK_OUTPUTS ??
+    (stage === LOCAL_STAGE && existsSync(LOCAL_STACK_OUTPUTS_FILE)
+      ? LOCAL_STACK_OUTPUTS_FILE
+      : undefined);
+  const fromFile = outputsFile ? await readStackOutputsFile(outputsFile) : undefined;
+  // The local stack's file names its emulator: the commands it prints need no endpoint option.
+  const localStackEndpoint =
+    endpointFlag === undefined && fromFile ? optionalOutput(fromFile, "EndpointUrl") : undefined;
+  const endpoint = endpointFlag ?? localStackEndpoint;
   const local =
     endpoint !== undefined ||
     Boolean(io.env.AWS_ENDPOINT_URL || io.env.AWS_ENDPOINT_URL_SQS || io.env.AWS_ENDPOINT_URL_S3);
-  const settings: ClientSettings = endpoint ? { region, endpoint, local } : { region, local };
+  const cloudWatchEndpoint =
+    localStackEndpoint && fromFile ? optionalOutput(fromFile, "CloudWatchEndpointUrl") : undefined;
+  const settings: ClientSettings = {
+    region,
+    local,
+    ...(endpoint ? { endpoint } : {}),
+    ...(cloudWatchEndpoint ? { cloudWatchEndpoint } : {}),
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(localStackEndpoint ? { credentials: EMULATOR_CREDENTIALS } : {}),
+  };
   const clients = io.createClients(settings);
   try {
-    const outputsFile = values["stack-outputs"] ?? io.env.BACKUP_VALIDATOR_STACK_OUTPUTS;
-    const outputs = outputsFile
-      ? await readStackOutputsFile(outputsFile)
-      : await readStackOutputs(
-          clients.cloudFormation,
-          values["stack-name"] ?? stackNameFor(stage),
-          region,
-        );
+    const outputs =
+      fromFile ??
+      (await readStackOutputs(
+        clients.cloudFormation,
+        values["stack-name"] ?? stackNameFor(stage),
+        region,
+      ));
     checkStage(outputs, stage);
     return { stage, region, settings, clients, outputs };
   } catch (error) {
@@ -174,6 +223,9 @@ export async function openDeployment(values: DeploymentValues, io: CliIo): Promi
     throw error;
   }
 }
+
+/** Any credentials do for an emulator; fixed ones keep real ones from being sent to it. */
+const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
 function resolveRegion(flag: string | undefined, env: Environment): string {
   if (flag !== undefined) return asUsageError(() => checkRegion(flag, "--region"));
@@ -196,7 +248,10 @@ type OptionSpec = Readonly<
   >
 >;
 
-/** parseArgs with strict checking; its errors become usage errors (exit 2). */
+/**
+ * parseArgs with strict checking; its errors become usage errors (exit 2), and an unknown
+ * option gets the closest known one as a suggestion.
+ */
 export function parseCommandLine<T extends OptionSpec>(
   argv: readonly string[],
   options: T,
@@ -205,8 +260,47 @@ export function parseCommandLine<T extends OptionSpec>(
   try {
     return parseArgs({ args: [...argv], options, allowPositionals, strict: true });
   } catch (error) {
+    const unknown = /^Unknown option '(--?[^']+)'/.exec((error as Error).message)?.[1];
+    if (unknown !== undefined) {
+      const known = Object.keys(options).map((name) => `--${name}`);
+      const suggestion = closest(unknown.split("=")[0] ?? unknown, known);
+      throw new UsageError(
+        `unknown option ${unknown}${suggestion ? ` (did you mean ${suggestion}?)` : ""}`,
+      );
+    }
     throw new UsageError((error as Error).message);
   }
+}
+
+/** The candidate nearest to a mistyped word (edit distance), if it is near enough to be meant. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { candidate, distance };
+  }
+  const tolerance = Math.max(2, Math.floor(word.length / 3));
+  return best && best.distance <= tolerance ? best.candidate : undefined;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let distance = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, at(i - 2, j - 2) + 1);
+      }
+      const row = rows[i];
+      if (row) row[j] = distance;
+    }
+  }
+  return at(a.length, b.length);
 }
 
 /** Parses a whole number option such as --max. */

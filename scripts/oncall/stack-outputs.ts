@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import {
   type CloudFormationClient,
   DescribeStacksCommand,
@@ -19,6 +20,18 @@ export interface StackOutputs {
 }
 
 export const SERVICE_NAME = settings.service;
+
+/** The local stack's stage (`npm start`). */
+export const LOCAL_STAGE = "local";
+/**
+ * Where `npm start` writes its outputs; the on-call commands read it for `--stage local`, so
+ * the commands an alert or the banner prints run as pasted against the local stack.
+ */
+export const LOCAL_STACK_OUTPUTS_FILE = resolve(
+  import.meta.dirname,
+  "../..",
+  ".local/stack-outputs.json",
+);
 
 /** The primary stack's name, from the same pattern the stacks are deployed with. */
 export function stackNameFor(stage: string): string {

@@ -8,10 +8,11 @@ import {
   REPLICATION_DEADLINE_BOUNDS,
   VALIDATOR_VARIABLES,
 } from "../../shared/contracts/environment.ts";
+import { decodeEventKey } from "../../shared/events/keys.ts";
 import { deepVerificationSettings, type SettleLimits } from "../../shared/integrity/settle.ts";
-import { compact } from "../../shared/objects.ts";
+import { compact, type ObjectIdentity } from "../../shared/objects.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
-import { formatDuration, table } from "../../shared/text.ts";
+import { formatDuration, shellQuote, table } from "../../shared/text.ts";
 import { type ValidationResult, validateObject } from "../../shared/validator/validate-object.ts";
 import { OBJECT_VERDICTS, VERDICTS } from "../../shared/verdicts.ts";
 import {
@@ -40,6 +41,9 @@ and its replica in the replica region, and prints the verdict with the evidence 
 When the recorded checksums and ETags cannot decide, it reads the bytes as the Lambda does (up
 to deepVerification.maxBytes of resources/settings.json); --deep reads them whatever the size,
 with a progress bar: what settles an UNVERIFIABLE object.
+The key is looked up as typed, then URL-decoded (+ a space, %xx a byte) if that differs, as the
+validator does with the keys of S3 notifications; if neither exists, it says NOT FOUND and lists
+the keys tried.
 
 Verdicts:
 ${table(
@@ -102,30 +106,58 @@ export async function verifyMain(argv: readonly string[], io: CliIo): Promise<nu
       const pair = pairFor(bucketPairsFrom(deployment.outputs), bucket);
       const primaryRegion = deployment.region;
       const replicaRegion = requireOutput(deployment.outputs, "ReplicaRegion");
-      let result: ValidationResult;
+      // Every key looked up on the primary, for a "not found" that says what was tried.
+      const keysTried: string[] = [];
+      const primary = s3ObjectReader(deployment.clients.s3(primaryRegion));
+      const context = {
+        primary: {
+          ...primary,
+          head: (location: ObjectIdentity, signal?: AbortSignal) => {
+            if (!keysTried.includes(location.key)) keysTried.push(location.key);
+            return primary.head(location, signal);
+          },
+        },
+        replica: s3ObjectReader(deployment.clients.s3(replicaRegion)),
+        replicationDeadlineSeconds,
+        deepVerification: deepVerificationSettings({
+          ...settings.deepVerification,
+          // --deep lifts the size limit; --read chooses the side.
+          ...(deep ? { maxBytes: Number.MAX_SAFE_INTEGER } : {}),
+          ...(read ? { read } : {}),
+        }),
+        stage: deployment.stage,
+        now: () => io.now(),
+      };
+      let result: ValidationResult | undefined;
       const progress = bytesProgress(io);
       try {
-        result = await validateObject(
-          {
-            primary: s3ObjectReader(deployment.clients.s3(primaryRegion)),
-            replica: s3ObjectReader(deployment.clients.s3(replicaRegion)),
-            replicationDeadlineSeconds,
-            deepVerification: deepVerificationSettings({
-              ...settings.deepVerification,
-              // --deep lifts the size limit; --read chooses the side.
-              ...(deep ? { maxBytes: Number.MAX_SAFE_INTEGER } : {}),
-              ...(read ? { read } : {}),
-            }),
-            stage: deployment.stage,
-            now: () => io.now(),
-          },
-          compact({ pair, key: asEventKey(key), versionId }),
-          { onProgress: progress.update, ...(io.signal ? { signal: io.signal } : {}) },
-        );
+        // The key as typed first; then, like the validator with an event's key, its decoded
+        // form (`+` a space, %xx a byte), for a key copied from an S3 notification.
+        for (const candidate of keyCandidatesTyped(key)) {
+          result = await validateObject(
+            context,
+            compact({ pair, key: asEventKey(candidate), versionId }),
+            { onProgress: progress.update, ...(io.signal ? { signal: io.signal } : {}) },
+          );
+          if (result.verdict !== "SOURCE_GONE") break;
+        }
       } catch (error) {
         throw explainAwsError(error, `reading s3://${bucket}/${key}`);
       } finally {
         progress.stop();
+      }
+      if (result === undefined) throw new Error("no key to check");
+      if (result.verdict === "SOURCE_GONE") {
+        // validateObject also tries the encoded form of what it is given (an event's raw key):
+        // meaningless for a typed key, so not listed.
+        const meant = keyCandidatesTyped(key);
+        const listed = keysTried.filter((tried) => meant.includes(tried));
+        io.stdout.write(
+          values.json
+            ? `${JSON.stringify({ ...result, found: false, keysTried: listed, pair }, null, 2)}\n`
+            : renderNotFound(pair.primaryBucket, listed, versionId),
+        );
+        return EXIT.problem;
       }
       if (values.json) {
         io.stdout.write(
@@ -229,6 +261,23 @@ export function replicationDeadline(
     seconds: optionalInteger(env, variable, DEFAULT_REPLICATION_DEADLINE_SECONDS, DEADLINE_BOUNDS),
     source: env[variable] !== undefined ? `environment ${variable}` : "default",
   };
+}
+
+/** The key as typed, then its URL-decoded form when that differs. */
+function keyCandidatesTyped(key: string): string[] {
+  const decoded = decodeEventKey(key);
+  return decoded === undefined || decoded === key ? [key] : [key, decoded];
+}
+
+function renderNotFound(bucket: string, keysTried: readonly string[], versionId?: string): string {
+  return [
+    `NOT FOUND  s3://${bucket}/${keysTried[0] ?? ""}`,
+    `No object${versionId ? ` version ${versionId}` : ""} on the primary under the key(s) tried:`,
+    ...keysTried.map((tried) => `  ${shellQuote(`s3://${bucket}/${tried}`)}`),
+    "Check the key (copy it from the alert, or list the prefix: aws s3 ls s3://<bucket>/<prefix>);",
+    "an object deleted or expired since its upload is not found either.",
+    "",
+  ].join("\n");
 }
 
 export function parseS3Uri(uri: string): { bucket: string; key: string } {

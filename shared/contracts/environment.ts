@@ -50,7 +50,14 @@ export const NOTIFIER_VARIABLES = {
   alertTopicArn: "ALERT_TOPIC_ARN",
   stage: "STAGE",
   sdkRequestTimeoutMs: "SDK_REQUEST_TIMEOUT_MS",
+  alertsSentTable: "ALERTS_SENT_TABLE",
+  deduplicationWindowSeconds: "ALERT_DEDUPLICATION_WINDOW_SECONDS",
+  chatNotifications: "CHAT_NOTIFICATIONS",
 } as const;
+
+/** The same report again within a day sends no second alert. */
+export const DEFAULT_DEDUPLICATION_WINDOW_SECONDS = 86_400;
+export const DEDUPLICATION_WINDOW_BOUNDS = { min: 60, max: 7 * 24 * 3600 } as const;
 
 /** Time without a byte on the socket before an AWS call is abandoned (and retried). */
 export const DEFAULT_SDK_REQUEST_TIMEOUT_MS = 10_000;
@@ -80,7 +87,7 @@ export type ValidatorEnvironmentValues<V = string> = VariableValues<
 export type NotifierEnvironmentValues<V = string> = VariableValues<
   typeof NOTIFIER_VARIABLES,
   V,
-  "sdkRequestTimeoutMs"
+  "sdkRequestTimeoutMs" | "deduplicationWindowSeconds" | "chatNotifications"
 >;
 
 export function validatorEnvironment<V>(values: ValidatorEnvironmentValues<V>): Record<string, V> {
@@ -224,7 +231,17 @@ export interface NotifierConfig {
   /** Deployment stage (dev, prod, ...): shown in every subject and in the on-call commands. */
   readonly stage: string;
   readonly sdkRequestTimeoutMs: number;
+  /** DynamoDB table of the reports alerted (the idempotency store). */
+  readonly alertsSentTable: string;
+  /** A report alerted within this many seconds is not alerted again. */
+  readonly deduplicationWindowSeconds: number;
+  /** Also publish AWS Chatbot custom-notification JSON (for https subscribers). */
+  readonly chatNotifications: boolean;
 }
+
+// DynamoDB table names: 3-255 letters, digits, _ . and -.
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 // arn:partition:sns:region:account:topic — topic names are 1–256 letters, digits, - and _
 // (".fifo" suffix for FIFO topics). https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html
@@ -241,11 +258,35 @@ export function loadNotifierConfig(env: Environment): NotifierConfig {
       alertTopicArn,
     );
   }
+  const alertsSentTable = requireString(env, names.alertsSentTable);
+  if (!TABLE_NAME.test(alertsSentTable)) {
+    throw new ConfigurationError(
+      names.alertsSentTable,
+      "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
+      alertsSentTable,
+    );
+  }
   return {
     alertTopicArn,
     stage: checkStage(requireString(env, names.stage), names.stage),
+    alertsSentTable,
+    deduplicationWindowSeconds: optionalInteger(
+      env,
+      names.deduplicationWindowSeconds,
+      DEFAULT_DEDUPLICATION_WINDOW_SECONDS,
+      DEDUPLICATION_WINDOW_BOUNDS,
+    ),
+    chatNotifications: optionalBoolean(env, names.chatNotifications, false),
     sdkRequestTimeoutMs: readSdkRequestTimeout(env, names.sdkRequestTimeoutMs),
   };
+}
+
+export function optionalBoolean(env: Environment, name: string, fallback: boolean): boolean {
+  const raw = optionalString(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new ConfigurationError(name, "must be true or false", raw);
 }
 
 export function requireString(env: Environment, name: string): string {

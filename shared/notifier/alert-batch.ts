@@ -1,13 +1,21 @@
 /**
  * One batch of failure-queue messages: which incidents go together (same verdict and bucket:
- * one digest), the same report delivered twice counted once, and each alert published at most
- * once with the messages it speaks for.
+ * one digest), the same report delivered twice counted once — in this batch, and with the
+ * alerts-sent store across batches within the window — and each alert published at most once
+ * with the messages it speaks for.
  */
-import { createHash } from "node:crypto";
+import { METRICS } from "../contracts/metrics.ts";
 import { describeError } from "../errors.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
 import { utf8Bytes } from "../text.ts";
 import type { AlertPublisher } from "./alert-publisher.ts";
+import {
+  AlertBeingSentError,
+  AlertStoreError,
+  type AlertsSent,
+  type EarlierAlert,
+  type SentAlert,
+} from "./alerts-sent.ts";
 import { composeAlerts, composeSingle, type PlannedAlert, type RenderContext } from "./compose.ts";
 import { type Incident, type IncomingMessage, readIncident } from "./incident.ts";
 import { viewOf } from "./views.ts";
@@ -24,6 +32,9 @@ export interface AlertBatchDependencies {
   readonly stage: string;
   readonly log: Log;
   readonly metrics?: MetricsRecorder;
+  /** Reports alerted within the window; without it, duplicates are caught within a batch only. */
+  readonly alertsSent?: AlertsSent;
+  readonly now?: () => Date;
 }
 
 export interface AlertBatch {
@@ -36,15 +47,29 @@ export interface AlertBatch {
  * Plans one batch's alerts and publishes each at most once, when the first of its messages asks.
  * Every message waits for its own alert, so a failed publish fails exactly the messages that
  * alert speaks for, and SQS redelivers them (then dead-letters them after maxReceiveCount).
+ * Reports the alerts-sent store knows are left out of the plan: their messages are acknowledged
+ * (already alerted) or retried later (being alerted by another invocation right now).
  */
-export function startAlertBatch(
+export async function startAlertBatch(
   dependencies: AlertBatchDependencies,
   messages: readonly IncomingMessage[],
-): AlertBatch {
-  const alerts = planAlerts(messages, { stage: dependencies.stage }, dependencies.log);
-  const senders = new Map<string, () => Promise<void>>();
+): Promise<AlertBatch> {
+  const reportIds = new Map<string, string>();
+  for (const message of messages) {
+    const incident = readIncident(message);
+    if (incident.kind === "report" && typeof incident.report.reportId === "string") {
+      reportIds.set(message.messageId, incident.report.reportId);
+    }
+  }
+  const earlier = await earlierAlerts(dependencies, reportIds);
+  const alerts = planAlerts(
+    messages.filter((message) => !earlier.has(message.messageId)),
+    { stage: dependencies.stage },
+    dependencies.log,
+  );
+  const senders = new Map<string, () => Promise<SentAlert>>();
   for (const planned of alerts) {
-    let sending: Promise<void> | undefined;
+    let sending: Promise<SentAlert> | undefined;
     const send = () => {
       sending ??= publishPlanned(dependencies, planned);
       return sending;
@@ -54,17 +79,94 @@ export function startAlertBatch(
   return {
     alerts,
     async deliver(messageId) {
+      const reportId = reportIds.get(messageId);
+      const before = earlier.get(messageId);
+      if (before !== undefined && reportId !== undefined) {
+        return acknowledgeEarlier(dependencies, messageId, reportId, before);
+      }
       const send = senders.get(messageId);
       if (!send) throw new Error(`message ${messageId} is not part of this batch`);
-      await send();
+      if (reportId === undefined || dependencies.alertsSent === undefined) {
+        await send();
+        return;
+      }
+      await sendOnce(dependencies, dependencies.alertsSent, messageId, reportId, send);
     },
   };
 }
 
-async function publishPlanned(
-  { publisher, log, metrics }: AlertBatchDependencies,
-  planned: PlannedAlert,
+/** What the store knows of this batch's reports; a store it cannot read knows nothing. */
+async function earlierAlerts(
+  { alertsSent, log, metrics }: AlertBatchDependencies,
+  reportIds: ReadonlyMap<string, string>,
+): Promise<Map<string, EarlierAlert>> {
+  const earlier = new Map<string, EarlierAlert>();
+  if (alertsSent === undefined) return earlier;
+  for (const [messageId, reportId] of reportIds) {
+    try {
+      const found = await alertsSent.lookup(reportId);
+      if (found) earlier.set(messageId, found);
+    } catch (error) {
+      metrics?.addMetric(METRICS.alertStoreErrors, MetricUnit.Count, 1);
+      log.error("alerts-sent store unreadable; the report is alerted (a duplicate is possible)", {
+        reportId,
+        messageId,
+        error: describeError(error),
+      });
+    }
+  }
+  return earlier;
+}
+
+function acknowledgeEarlier(
+  { log, metrics }: AlertBatchDependencies,
+  messageId: string,
+  reportId: string,
+  earlier: EarlierAlert,
+): void {
+  if (earlier.state === "sending") {
+    // Retried after the visibility timeout: by then it is sent (acknowledged) or released.
+    throw new AlertBeingSentError(
+      `the alert for report ${reportId} is being sent by another invocation; retried later`,
+    );
+  }
+  metrics?.addMetric(METRICS.duplicateReportsSuppressed, MetricUnit.Count, 1);
+  log.info("report already alerted; acknowledged without a second alert", {
+    reportId,
+    messageId,
+    alert: earlier.alert,
+  });
+}
+
+/** Publishes once per report; if the store fails, publishes anyway: an alert beats silence. */
+async function sendOnce(
+  dependencies: AlertBatchDependencies,
+  alertsSent: AlertsSent,
+  messageId: string,
+  reportId: string,
+  send: () => Promise<SentAlert>,
 ): Promise<void> {
+  const { log, metrics } = dependencies;
+  try {
+    const { alert, duplicate } = await alertsSent.once(reportId, send);
+    if (duplicate) acknowledgeEarlier(dependencies, messageId, reportId, { state: "sent", alert });
+  } catch (error) {
+    if (!(error instanceof AlertStoreError)) throw error;
+    metrics?.addMetric(METRICS.alertStoreErrors, MetricUnit.Count, 1);
+    log.error("alerts-sent store failed; the alert is sent anyway (a duplicate is possible)", {
+      reportId,
+      messageId,
+      error: describeError(error),
+    });
+    // Publishes at most once per batch: after a publish that succeeded, this is that result.
+    await send();
+  }
+}
+
+async function publishPlanned(
+  { publisher, log, metrics, now = () => new Date() }: AlertBatchDependencies,
+  planned: PlannedAlert,
+): Promise<SentAlert> {
   const details = {
     subject: planned.alert.subject,
     verdict: planned.alert.attributes.verdict,
@@ -75,16 +177,17 @@ async function publishPlanned(
   try {
     await publisher.publish(planned.alert);
   } catch (error) {
-    metrics?.addMetric("AlertPublishFailures", MetricUnit.Count, 1);
+    metrics?.addMetric(METRICS.alertPublishFailures, MetricUnit.Count, 1);
     log.error("alert not published; its messages fail and will be retried", {
       ...details,
       error: describeError(error),
     });
     throw error;
   }
-  metrics?.addMetric("AlertsPublished", MetricUnit.Count, 1);
-  metrics?.addMetric("MessagesAlerted", MetricUnit.Count, planned.messageIds.length);
+  metrics?.addMetric(METRICS.alertsPublished, MetricUnit.Count, 1);
+  metrics?.addMetric(METRICS.messagesAlerted, MetricUnit.Count, planned.messageIds.length);
   log.info("alert published", details);
+  return { subject: planned.alert.subject, sentAt: now().toISOString() };
 }
 
 interface UniqueIncident {
@@ -145,13 +248,14 @@ function groupKeyOf(incident: Incident): string {
 }
 
 /**
- * The same report delivered twice (the validator is at-least-once) has the same body and is
- * alerted once. Two different reports that share a reportId (the same verdict on the same
- * object version, found twice with other evidence) both reach the reader: identical bodies only
- * are one incident.
+ * One report is one alert: the same reportId (verdict and object version) delivered twice, as
+ * redeliveries of an at-least-once validator are, is alerted once, here within the batch as the
+ * alerts-sent store does across batches. Anything without a reportId is itself by its body.
  */
 function identityOf(incident: Incident): string {
-  return `${incident.kind}:${createHash("sha256").update(incident.body).digest("hex")}`;
+  return incident.kind === "report" && typeof incident.report.reportId === "string"
+    ? `report:${incident.report.reportId}`
+    : `body:${incident.body}`;
 }
 
 /** readIncident is total; should it ever throw, the message is still alerted, as raw text. */

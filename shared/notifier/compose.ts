@@ -5,9 +5,18 @@
  * decides which incidents go together and publishes.
  */
 import { compact } from "../objects.ts";
-import { boundedText, displayText, formatSize, section, utf8Bytes } from "../text.ts";
+import {
+  boundedText,
+  displayText,
+  formatSize,
+  section,
+  utf8Bytes,
+  wrapLine,
+  wrapProse,
+} from "../text.ts";
 import type { AlertVerdict, Severity } from "../verdicts.ts";
 import type { Alert } from "./alert-publisher.ts";
+import { chatNotification } from "./chat.ts";
 import { nextSteps, verifyCommandFor, WHAT_HAPPENED } from "./guidance.ts";
 import type { Delivery } from "./incident.ts";
 import { queueName, sqsQueueConsoleUrl } from "./links.ts";
@@ -70,18 +79,20 @@ export function composeAlerts(
 
 export function composeSingle(entry: ViewEntry, context: RenderContext): PlannedAlert {
   const { view } = entry;
+  const subject = alertSubject({
+    stage: context.stage,
+    headline: view.verdict,
+    label: view.label,
+    item: view.item,
+    suffix: view.itemSuffix,
+  });
   return {
     messageIds: entry.messageIds,
     alert: {
-      subject: alertSubject({
-        stage: context.stage,
-        headline: view.verdict,
-        label: view.label,
-        item: view.item,
-        suffix: view.itemSuffix,
-      }),
+      subject,
       body: publishable(boundedText(renderSingleBody(view, context), MAX_BODY_BYTES)),
       attributes: attributesOf(view, context, "single"),
+      chat: chatNotification([view], { stage: context.stage, subject, id: view.reportId }),
     },
   };
 }
@@ -100,8 +111,10 @@ function composeDigest(
   const queues = uniqueQueueLinks(views.map((view) => view.delivery));
   const opening = [
     header(verdict, severity, context.stage, views.length),
-    `This one email covers ${views.length} ${verdict} alerts that arrived together${first?.label ? ` for ${displayText(first.label)}` : ""}, so that a storm of failures does not become a storm of emails.${partNote} Each is listed below, then described in full.`,
-    section("WHAT HAPPENED", [WHAT_HAPPENED[verdict]]),
+    wrapProse(
+      `This one email covers ${views.length} ${verdict} alerts that arrived together${first?.label ? ` for ${displayText(first.label)}` : ""}, so that a storm of failures does not become a storm of emails.${partNote} Each is listed below, then described in full.`,
+    ),
+    section("WHAT HAPPENED", [wrapProse(WHAT_HAPPENED[verdict])]),
     section(
       `ALERTS (${views.length})`,
       views.map((view, position) => renderIndexEntry(view, position + 1, context.stage)),
@@ -121,18 +134,20 @@ function composeDigest(
   if (omitted.length > 0) {
     body += `\n\n[Details of alert(s) ${omitted.join(", ")} left out to stay under SNS's 256 KB message limit; each is listed in ALERTS above.]`;
   }
+  const subject = alertSubject({
+    stage: context.stage,
+    headline: `${views.length}x ${first?.verdict ?? ""}`,
+    label: first?.label,
+    item: first?.item,
+    suffix: `+${views.length - 1} more${part.of > 1 ? ` (${part.number}/${part.of})` : ""}`,
+  });
   return {
     messageIds: entries.flatMap((entry) => entry.messageIds),
     alert: {
-      subject: alertSubject({
-        stage: context.stage,
-        headline: `${views.length}x ${first?.verdict ?? ""}`,
-        label: first?.label,
-        item: first?.item,
-        suffix: `+${views.length - 1} more${part.of > 1 ? ` (${part.number}/${part.of})` : ""}`,
-      }),
+      subject,
       body: publishable(boundedText(`${body}\n`, MAX_BODY_BYTES)),
       attributes: attributesOf(first, context, "digest"),
+      chat: chatNotification(views, { stage: context.stage, subject }),
     },
   };
 }
@@ -172,6 +187,8 @@ function attributesOf(
     bucket: view?.bucket,
     category: view?.category,
     alertType,
+    // The report's stable id, so a consumer (a pager) can de-duplicate; digests name several.
+    reportId: alertType === "single" ? view?.reportId : undefined,
   }) as Record<string, string>;
 }
 
@@ -190,9 +207,9 @@ function renderSingleBody(view: IncidentView, context: RenderContext): string {
   return [
     header(view.verdict, view.severity, context.stage),
     section("WHAT HAPPENED", [
-      WHAT_HAPPENED[view.verdict],
+      wrapProse(WHAT_HAPPENED[view.verdict]),
       "",
-      `Finding: ${displayText(view.summary)}`,
+      wrapProse(`Finding: ${displayText(view.summary)}`),
     ]),
     ...details.facts,
     section("WHAT TO DO NEXT", nextSteps(view.verdict, context.stage, verify)),
@@ -219,7 +236,7 @@ function renderIndexEntry(view: IncidentView, position: number, stage: string): 
   return [
     `  ${position}. ${headline}`,
     ...otherObjects.map((line) => `     ${line}`),
-    ...(objects.length > 0 ? [`     ${displayText(view.summary)}`] : []),
+    ...(objects.length > 0 ? wrapLine(`     ${displayText(view.summary)}`) : []),
     ...view.objects.map((object) => `     ${verifyCommandFor(view.verdict, stage, object)}`),
   ].join("\n");
 }
@@ -228,6 +245,6 @@ function uniqueQueueLinks(deliveries: readonly Delivery[]): string[] {
   const arns = [...new Set(deliveries.map((delivery) => delivery.queueArn))];
   return arns.flatMap((arn) => {
     const url = sqsQueueConsoleUrl(arn);
-    return url ? [`  ${queueName(arn)} (this alert's queue): ${url}`] : [];
+    return url ? [`  ${queueName(arn)} (this alert's queue):\n    ${url}`] : [];
   });
 }

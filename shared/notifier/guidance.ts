@@ -4,6 +4,7 @@
  * (shared/verdicts.ts), so a new verdict does not compile until it has its words here.
  */
 import type { ObjectIdentity } from "../objects.ts";
+import { wrapLine } from "../text.ts";
 import type { AlertVerdict } from "../verdicts.ts";
 import { dlqInspectCommand, redriveCommand, verifyCommand } from "./commands.ts";
 
@@ -157,7 +158,10 @@ export function nextSteps(
       waiting,
     ],
   };
+  // A step's first line is prose (wrapped); the lines after it are commands (never wrapped).
   return steps[verdict].flatMap((lines, index) =>
-    lines.map((line, lineIndex) => (lineIndex === 0 ? `  ${index + 1}. ${line}` : `  ${line}`)),
+    lines.flatMap((line, lineIndex) =>
+      lineIndex === 0 ? wrapLine(`  ${index + 1}. ${line}`) : [`  ${line}`],
+    ),
   );
 }

@@ -17,6 +17,7 @@ import {
   formatSize,
   section,
   table,
+  wrapLine,
 } from "../text.ts";
 import { type AlertVerdict, isSeverity, type Severity, severityOf } from "../verdicts.ts";
 import type { Delivery, Incident } from "./incident.ts";
@@ -26,6 +27,8 @@ import { queueName, s3ObjectConsoleUrl, sqsQueueConsoleUrl } from "./links.ts";
 export interface IncidentView {
   readonly verdict: AlertVerdict;
   readonly severity: Severity;
+  /** The failure report's id (stable per verdict and object version), for reports. */
+  readonly reportId?: string;
   /** Primary bucket, when the incident is about an object. */
   readonly bucket?: string;
   readonly category?: string;
@@ -80,6 +83,7 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
   return {
     verdict,
     severity,
+    reportId: typeof report.reportId === "string" ? report.reportId : undefined,
     bucket: object?.bucket,
     category: report.category,
     label: object ? (report.category ?? object.bucket) : undefined,
@@ -120,18 +124,20 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
           ),
         );
       }
-      const evidence = report.evidence ? evidenceLines(report.evidence) : [];
+      const evidence = report.evidence
+        ? evidenceLines(report.evidence).flatMap((line) => wrapLine(line))
+        : [];
       if (evidence.length > 0) sections.push(section("EVIDENCE", evidence));
       sections.push(section("TIMELINE", timeline(report, delivery)));
       const links = [
         ...(object && primaryRegion
           ? [
-              `  Primary object: ${s3ObjectConsoleUrl(object.bucket, object.key, primaryRegion, object.versionId)}`,
+              `  Primary object:\n    ${s3ObjectConsoleUrl(object.bucket, object.key, primaryRegion, object.versionId)}`,
             ]
           : []),
         ...(object && replicaRegion && (object.replicaBucket ?? report.replica?.bucket)
           ? [
-              `  Replica object: ${s3ObjectConsoleUrl(object.replicaBucket ?? report.replica?.bucket ?? "", object.key, replicaRegion, report.replica?.versionId ?? object.versionId)}`,
+              `  Replica object:\n    ${s3ObjectConsoleUrl(object.replicaBucket ?? report.replica?.bucket ?? "", object.key, replicaRegion, report.replica?.versionId ?? object.versionId)}`,
             ]
           : []),
         ...queueLink("Failure queue (this alert's message)", delivery.queueArn),
@@ -159,7 +165,8 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
 
 function queueLink(label: string, arn: string | undefined): string[] {
   const url = sqsQueueConsoleUrl(arn);
-  return url ? [`  ${label}, ${queueName(arn)}: ${url}`] : [];
+  // The address on a line of its own: a URL is never wrapped, the label is short.
+  return url ? [`  ${label}, ${queueName(arn)}:\n    ${url}`] : [];
 }
 
 function timeline(report: FailureReport, delivery: Delivery): string[] {
@@ -271,7 +278,7 @@ function eventView(incident: Extract<Incident, { kind: "event" }>): IncidentView
           ? [
               section(
                 "RECORDS THAT COULD NOT BE READ",
-                incident.problems.map((problem) => `  - ${displayText(problem)}`),
+                incident.problems.flatMap((problem) => wrapLine(`  - ${displayText(problem)}`)),
               ),
             ]
           : []),
@@ -302,7 +309,7 @@ function unrecognisedView(incident: Extract<Incident, { kind: "unrecognised" }>)
     objects: [],
     delivery,
     details: (payloadLimit) => ({
-      facts: [section("WHY IT IS NOT UNDERSTOOD", [`  ${displayText(incident.reason)}`])],
+      facts: [section("WHY IT IS NOT UNDERSTOOD", wrapLine(`  ${displayText(incident.reason)}`))],
       links: queueLink("Failure queue (this alert's message)", delivery.queueArn),
       appendix: referenceAndBody(
         delivery,

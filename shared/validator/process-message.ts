@@ -5,6 +5,7 @@ import {
   checkMessageAttributes,
 } from "../contracts/check-message.ts";
 import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
+import { METRICS, outcomeMetric } from "../contracts/metrics.ts";
 import { DeadlineError, describeError, isPermanent } from "../errors.ts";
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
 import { evidenceName } from "../integrity/compare.ts";
@@ -294,7 +295,11 @@ async function examine(
   };
   const verdict = result.verdict;
   if (verdict === "MATCH" && result.objectAgeSeconds !== undefined) {
-    deps.metrics.addMetric("ReplicationLagObserved", MetricUnit.Seconds, result.objectAgeSeconds);
+    deps.metrics.addMetric(
+      METRICS.replicationLagObserved,
+      MetricUnit.Seconds,
+      result.objectAgeSeconds,
+    );
   }
   if (verdict === "PENDING") {
     const delaySeconds = nextCheckDelaySeconds({
@@ -384,7 +389,7 @@ function record(deps: ValidatorDependencies, conclusion: Conclusion): OutcomeRec
     ...conclusion.logKeys,
     ...(conclusion.report ? { reportId: conclusion.report.reportId } : {}),
   });
-  deps.metrics.addMetric(`Outcome.${outcome}`, MetricUnit.Count, 1);
+  deps.metrics.addMetric(outcomeMetric(outcome), MetricUnit.Count, 1);
   return compact({
     outcome,
     action: ACTION_DONE[policy.action],
@@ -432,9 +437,11 @@ function checkMessageFor(
 function countDeepVerification(deps: ValidatorDependencies, result: ValidationResult): void {
   const deep = result.deepVerification;
   if (!deep) return;
-  if (deep.outcome === "verified") deps.metrics.addMetric("DeepVerifications", MetricUnit.Count, 1);
+  if (deep.outcome === "verified") {
+    deps.metrics.addMetric(METRICS.deepVerifications, MetricUnit.Count, 1);
+  }
   if (deep.bytesRead > 0) {
-    deps.metrics.addMetric("DeepVerificationBytesRead", MetricUnit.Bytes, deep.bytesRead);
+    deps.metrics.addMetric(METRICS.deepVerificationBytes, MetricUnit.Bytes, deep.bytesRead);
   }
 }
 

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import type { SQSBatchResponse } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { unpackFunction } from "../../scripts/infra/bundles.ts";
+import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator } from "../helpers/emulator.ts";
 import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../helpers/events.ts";
 import { packaged } from "../helpers/packaged.ts";
@@ -19,6 +20,7 @@ import { packaged } from "../helpers/packaged.ts";
 const PRIMARY = "bv-bundle-documents-primary";
 const REPLICA = "bv-bundle-documents-replica";
 let emulator: Emulator;
+let dynamo: DynamoDbStandIn;
 let directory: string;
 let packageDir: string;
 
@@ -26,11 +28,13 @@ beforeAll(async () => {
   packageDir = dirname((await packaged()).paths.primary);
   directory = await mkdtemp(join(tmpdir(), "bv-bundles-"));
   emulator = await startEmulator();
+  dynamo = await startDynamoDbStandIn({ tableName: "bv-bundle-alerts-sent" });
   await emulator.createBuckets(PRIMARY, REPLICA);
 }, 120_000);
 
 afterAll(async () => {
   await emulator.stop();
+  await dynamo.stop();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -102,7 +106,14 @@ it("runs the packaged checksum-validator and failure-notifier end to end", async
   const reports = await emulator.drain(failureQueueUrl);
   const notified = await invoke(
     notifier,
-    { ...emulator.environment(), ALERT_TOPIC_ARN: topicArn, STAGE: "bundle" },
+    {
+      ...emulator.environment(),
+      ALERT_TOPIC_ARN: topicArn,
+      STAGE: "bundle",
+      // Powertools idempotency in the bundle (it imports @aws-sdk/util-dynamodb undeclared).
+      ALERTS_SENT_TABLE: dynamo.tableName,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    },
     sqsEvent(...reports.map((report) => sqsRecord(report.Body))),
   );
 

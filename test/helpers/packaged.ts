@@ -15,7 +15,13 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { packageStacks, ROOT, type Stack, TEMPLATE_FILE } from "../../scripts/infra/stacks.ts";
+import {
+  type PackageRun,
+  packageStacks,
+  ROOT,
+  type Stack,
+  TEMPLATE_FILE,
+} from "../../scripts/infra/stacks.ts";
 
 export interface Template {
   readonly Resources: Record<string, TemplateResource>;
@@ -46,18 +52,24 @@ const LOCK_STALE_MS = 180_000;
 const memo = new Map<string, Promise<Packaged>>();
 
 /** The packaged templates for these `--param` values (memoised per worker, cached on disk). */
-export function packaged(params: readonly string[] = []): Promise<Packaged> {
-  const key = JSON.stringify(params);
+export function packaged(
+  params: readonly string[] = [],
+  options: { stage?: string; paramsBlock?: PackageRun["paramsBlock"] } = {},
+): Promise<Packaged> {
+  const key = JSON.stringify([params, options]);
   let result = memo.get(key);
   if (result === undefined) {
-    result = build(params);
+    result = build(params, options);
     memo.set(key, result);
   }
   return result;
 }
 
-async function build(params: readonly string[]): Promise<Packaged> {
-  const dir = join(CACHE, inputHash(params));
+async function build(
+  params: readonly string[],
+  options: { stage?: string; paramsBlock?: PackageRun["paramsBlock"] },
+): Promise<Packaged> {
+  const dir = join(CACHE, inputHash(JSON.stringify([params, options])));
   const lock = `${dir}.lock`;
   mkdirSync(CACHE, { recursive: true });
   while (!existsSync(dir)) {
@@ -65,7 +77,11 @@ async function build(params: readonly string[]): Promise<Packaged> {
       try {
         const work = `${dir}.tmp-${process.pid}`;
         rmSync(work, { recursive: true, force: true });
-        await packageStacks(work, { params }, { quiet: true });
+        await packageStacks(
+          work,
+          { params, ...(options.stage === undefined ? {} : { stage: options.stage }) },
+          { quiet: true, ...(options.paramsBlock ? { paramsBlock: options.paramsBlock } : {}) },
+        );
         renameSync(work, dir);
       } finally {
         rmSync(lock, { recursive: true, force: true });
@@ -99,8 +115,8 @@ function takeLock(lock: string): boolean {
   }
 }
 
-function inputHash(params: readonly string[]): string {
-  const hash = createHash("sha256").update(JSON.stringify(params));
+function inputHash(variant: string): string {
+  const hash = createHash("sha256").update(variant);
   for (const input of INPUTS) {
     for (const file of listFiles(join(ROOT, input))) {
       hash.update(relative(ROOT, file)).update(readFileSync(file));

@@ -288,3 +288,8 @@ export function deepMismatchReport(key = "exports/ledger.parquet"): FailureRepor
     },
   );
 }
+
+/** Alert prose is wrapped at 78 columns: compare its words, not its line breaks. */
+export function words(text: string): string {
+  return text.replace(/\s+/g, " ");
+}

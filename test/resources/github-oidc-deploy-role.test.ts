@@ -272,9 +272,9 @@ describe("permissions boundary: the stacks' roles can do no more than StackRoles
     const boundaryStatements = boundaryPolicy().Properties.PolicyDocument.Statement;
     const parameters = parameterValues();
     const stageScoped = [
-      // logs, sqs, sns: <service>-<stage>- in the primary region
+      // logs, sqs, sns, dynamodb: <service>-<stage>- in the primary region
       new RegExp(
-        `^arn:aws:(logs|sqs|sns):us-east-1:${ACCOUNT}:(log-group:/aws/lambda/)?backup-validator-dev-\\*`,
+        `^arn:aws:(logs|sqs|sns|dynamodb):us-east-1:${ACCOUNT}:(log-group:/aws/lambda/|table/)?backup-validator-dev-\\*`,
       ),
       // data buckets <service>-<category>-<stage>-<account>-<region>
       new RegExp(`^arn:aws:s3:::backup-validator-\\*-dev-${ACCOUNT}-(us-east-1|us-west-2)(/\\*)?$`),
@@ -444,6 +444,11 @@ describe("scope: what the dev role may manage", () => {
   it.each([
     ["sqs:CreateQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:backup-validator-dev-validation-dlq`],
     ["sns:Subscribe", `arn:aws:sns:us-east-1:${ACCOUNT}:backup-validator-dev-alerts`],
+    ["sns:CreateTopic", `arn:aws:sns:us-east-1:${ACCOUNT}:backup-validator-dev-alarms`],
+    [
+      "dynamodb:UpdateTimeToLive",
+      `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/backup-validator-dev-alerts-sent`,
+    ],
     ["sns:Unsubscribe", `arn:aws:sns:us-east-1:${ACCOUNT}:backup-validator-dev-alerts:0f1e2d3c`],
     [
       "lambda:CreateFunction",
@@ -496,6 +501,10 @@ describe("scope: what the dev role may not touch", () => {
     ["s3:DeleteBucket", `arn:aws:s3:::backup-validator-documents-prod-${ACCOUNT}-us-east-1`],
     ["sqs:DeleteQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:backup-validator-prod-validation`],
     ["sqs:DeleteQueue", `arn:aws:sqs:us-east-1:${ACCOUNT}:backup-validator-dev2-validation`],
+    [
+      "dynamodb:DeleteTable",
+      `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/backup-validator-prod-alerts-sent`,
+    ],
     [
       "lambda:UpdateFunctionCode",
       `arn:aws:lambda:us-east-1:${ACCOUNT}:function:backup-validator-prod-checksum-validator`,

@@ -207,7 +207,7 @@ describe("the boundary policy of the deploy-role template", () => {
       new Set(["ChecksumValidatorRole", "FailureNotifierRole", "ReplicationRole"]),
     );
     expect(new Set(grants.map((grant) => grant.action.split(":")[0]))).toEqual(
-      new Set(["logs", "s3", "sqs", "sns", "kms"]),
+      new Set(["logs", "s3", "sqs", "sns", "kms", "dynamodb"]),
     );
     // … and every grant is inside the boundary
     expect(grants.filter((grant) => !boundaryAllows(grant))).toEqual([]);

@@ -221,6 +221,8 @@ describe("readInputs (deploy parameters)", () => {
       bucketEncryption: "SSE-S3",
       replicationTimeControl: true,
       replicaLookup: "cloudformation",
+      pagerEndpoints: [],
+      chatNotifications: false,
     });
   });
 
@@ -235,6 +237,9 @@ describe("readInputs (deploy parameters)", () => {
         "bucketEncryption=SSE-KMS",
         "replicationTimeControl=false",
         "replicaLookup=offline",
+        "pagerEndpoints=https://events.example.com/a, https://events.example.com/b",
+        "chatNotifications=true",
+        "heartbeatHours=12",
       ],
     });
     expect(inputs).toEqual({
@@ -246,6 +251,9 @@ describe("readInputs (deploy parameters)", () => {
       bucketEncryption: "SSE-KMS",
       replicationTimeControl: false,
       replicaLookup: "offline",
+      pagerEndpoints: ["https://events.example.com/a", "https://events.example.com/b"],
+      chatNotifications: true,
+      heartbeatHours: 12,
     });
   });
 
@@ -288,6 +296,10 @@ describe("readInputs (deploy parameters)", () => {
       "replica",
     ],
     ["a boundary that is a bare name", { param: ["permissionsBoundary=boundary"] }, "primary"],
+    ["a pager endpoint over plain HTTP", { param: ["pagerEndpoints=http://pager"] }, "primary"],
+    ["a heartbeat of 0 hours", { param: ["heartbeatHours=0"] }, "primary"],
+    ["a heartbeat beyond 7 days", { param: ["heartbeatHours=169"] }, "primary"],
+    ["a chat switch that is not a boolean", { param: ["chatNotifications=slack"] }, "primary"],
     ["--region on the replica stack", { region: "us-east-2" }, "replica"],
     [
       "a primaryRegion unlike --region",

@@ -5,10 +5,13 @@ import {
   displayText,
   formatDuration,
   formatSize,
+  PROSE_WIDTH,
   shellQuote,
   shortenMiddle,
   table,
   truncate,
+  wrapLine,
+  wrapProse,
 } from "../../shared/text.ts";
 
 describe("sizes and durations", () => {
@@ -103,5 +106,46 @@ describe("text safe to show and to paste", () => {
     expect(shellQuote("s3://bucket/reports/q3.pdf")).toBe("s3://bucket/reports/q3.pdf");
     expect(shellQuote("s3://bucket/it's here.pdf")).toBe(`'s3://bucket/it'\\''s here.pdf'`);
     expect(shellQuote("a\nb\\c'd\te\rf\u0001")).toBe("$'a\\nb\\\\c\\'d\\te\\rf\\x01'");
+  });
+});
+
+describe("wrapLine: prose at 78 columns, nothing else broken", () => {
+  it("wraps at spaces, continuation lines under the text of a numbered step", () => {
+    // Act
+    const lines = wrapLine(
+      "  2. If it still differs, compare both sides in the console (links below) and find what wrote to the replica bucket.",
+    );
+
+    // Assess
+    expect(lines).toEqual([
+      "  2. If it still differs, compare both sides in the console (links below) and",
+      "     find what wrote to the replica bucket.",
+    ]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(PROSE_WIDTH);
+  });
+
+  it("keeps a word longer than the line (a URL) whole, on a line of its own", () => {
+    // Prepare
+    const url = `https://docs.aws.amazon.com/${"x".repeat(90)}`;
+
+    // Act
+    const lines = wrapLine(`Replicate it again with S3 Batch Replication (${url}), then re-check.`);
+
+    // Assess
+    expect(lines).toContain(`(${url}),`);
+    expect(lines.join(" ")).toBe(
+      `Replicate it again with S3 Batch Replication (${url}), then re-check.`,
+    );
+  });
+
+  it("indents continuations of an indented line by two, of a paragraph not at all", () => {
+    expect(wrapLine(`  Verdict based on: ${"word ".repeat(20).trim()}`, 40)[1]).toMatch(/^ {4}\S/);
+    expect(wrapProse(`${"word ".repeat(20).trim()}\nshort`, 40).split("\n")[1]).toMatch(/^\S/);
+  });
+
+  it("leaves a line that fits alone", () => {
+    expect(wrapLine("    npm run verify -- s3://b/k --stage prod")).toEqual([
+      "    npm run verify -- s3://b/k --stage prod",
+    ]);
   });
 });

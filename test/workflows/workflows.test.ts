@@ -587,14 +587,16 @@ describe("destroy.yml", () => {
       PERMISSIONS_BOUNDARY_ARN: `\${{ vars.PERMISSIONS_BOUNDARY_ARN }}`,
     });
     expect(bounded.npm).toEqual(
-      npmRun("remove", "--stage", "prod", `--param=permissionsBoundary=${BOUNDARY}`),
+      npmRun("remove", "--stage", "prod", "--yes", `--param=permissionsBoundary=${BOUNDARY}`),
     );
-    expect(defaults).toEqual({ status: 0, npm: npmRun("remove", "--stage", "prod") });
+    // --yes: the workflow's confirmation input and the environment's reviewers asked already.
+    expect(defaults).toEqual({ status: 0, npm: npmRun("remove", "--stage", "prod", "--yes") });
     expect(regions.npm).toEqual(
       npmRun(
         "remove",
         "--stage",
         "prod",
+        "--yes",
         "--region",
         "eu-west-1",
         "--param=replicaRegion=eu-central-1",

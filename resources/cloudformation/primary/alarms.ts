@@ -1,80 +1,216 @@
-/** CloudWatch alarms of the primary stack, sent to the alert topic. */
+/**
+ * CloudWatch alarms of the primary stack, sent to the alarm topic (never the alert topic: an
+ * alarm about the alert topic must not depend on it). Each watches one way the pipeline can fail
+ * without anyone being told otherwise; the README's alarms table says which and what to run.
+ */
+import {
+  METRIC_SERVICES,
+  METRICS,
+  METRICS_NAMESPACE,
+  type MetricService,
+} from "../../../shared/contracts/metrics.ts";
 import { type FunctionKey, type ResourceNames, settings } from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import { getAtt, pascalCase, type Resource, type Resources, ref, sub } from "../intrinsics.ts";
 import { LOGICAL_IDS, replicationRuleId } from "./logical-ids.ts";
 
+interface AlarmSpec {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, unknown>;
+  readonly statistic: "Sum" | "Maximum";
+  readonly threshold: number;
+  /** Default: fires above the threshold. */
+  readonly comparison?: "GreaterThanThreshold" | "LessThanThreshold";
+  /** Default 1 period of settings.alarms.periodSeconds. */
+  readonly periodSeconds?: number;
+  readonly evaluationPeriods?: number;
+  /** Default: no data (an idle queue, no traffic) is not a failure. */
+  readonly treatMissingData?: "notBreaching" | "breaching";
+}
+
 export function alarmResources(inputs: StackInputs, names: ResourceNames): Resources {
-  const { periodSeconds } = settings.alarms;
-  const actions = [ref(LOGICAL_IDS.topic)];
+  const { alarms } = settings;
+  const actions = [ref(LOGICAL_IDS.alarmTopic)];
   const stage = inputs.stage;
-  const alarm = (
-    name: string,
-    description: string,
-    metric: {
-      namespace: string;
-      metricName: string;
-      dimensions: Record<string, unknown>;
-      statistic: "Sum" | "Maximum";
-      threshold: number;
-    },
-  ): Resource => ({
+  const alarm = (name: string, description: string, spec: AlarmSpec): Resource => ({
     Type: "AWS::CloudWatch::Alarm",
     Properties: {
-      AlarmName: `${names.primaryStack}-${name}`,
+      AlarmName: `${names.alarmNamePrefix}${name}`,
       AlarmDescription: description,
-      Namespace: metric.namespace,
-      MetricName: metric.metricName,
-      Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })),
-      Statistic: metric.statistic,
-      Period: periodSeconds,
-      EvaluationPeriods: 1,
-      Threshold: metric.threshold,
-      ComparisonOperator: "GreaterThanThreshold",
-      // No data (idle queue, no replication traffic) is not a failure.
-      TreatMissingData: "notBreaching",
+      Namespace: spec.namespace,
+      MetricName: spec.metricName,
+      Dimensions: Object.entries(spec.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      Statistic: spec.statistic,
+      Period: spec.periodSeconds ?? alarms.periodSeconds,
+      EvaluationPeriods: spec.evaluationPeriods ?? 1,
+      Threshold: spec.threshold,
+      ComparisonOperator: spec.comparison ?? "GreaterThanThreshold",
+      TreatMissingData: spec.treatMissingData ?? "notBreaching",
       ActionsEnabled: true,
       AlarmActions: actions,
       OKActions: actions,
     },
   });
-  const dlqAlarm = (queue: "validation" | "failure", dlqId: string) =>
-    alarm(
+  const custom = (service: MetricService, metricName: string) => ({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    // Powertools Metrics emits every metric with the one dimension `service`.
+    dimensions: { service },
+    statistic: "Sum" as const,
+    threshold: 0,
+  });
+  const sqs = (queueId: string, metricName: string, statistic: "Maximum", threshold: number) => ({
+    namespace: "AWS/SQS",
+    metricName,
+    dimensions: { QueueName: getAtt(queueId, "QueueName") },
+    statistic,
+    threshold,
+  });
+  const lambda = (
+    fn: FunctionKey,
+    metricName: string,
+    statistic: "Sum" | "Maximum",
+    threshold = 0,
+  ) => ({
+    namespace: "AWS/Lambda",
+    metricName,
+    dimensions: { FunctionName: names.functions[fn] },
+    statistic,
+    threshold,
+  });
+  // The rule is on the default bus, whose metrics carry RuleName alone.
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+  const rule = (metricName: string) => ({
+    namespace: "AWS/Events",
+    metricName,
+    dimensions: { RuleName: ref(LOGICAL_IDS.rule) },
+    statistic: "Sum" as const,
+    threshold: 0,
+  });
+  const inspect = (queue: "validation" | "failure") =>
+    `npm run dlq -- inspect --stage ${stage} --queue ${queue}`;
+  const redrive = (queue: "validation" | "failure") =>
+    `npm run redrive -- --stage ${stage} --queue ${queue}`;
+  const age = (seconds: number) =>
+    seconds >= 86_400 ? `${seconds / 86_400} days` : `${seconds / 60} minutes`;
+
+  const dlqAlarms = (queue: "validation" | "failure", dlqId: string): Resources => ({
+    [`${pascalCase(queue)}DlqNotEmptyAlarm`]: alarm(
       `${queue}-dlq-not-empty`,
-      `Messages are waiting in the ${queue} dead-letter queue. Inspect: npm run dlq -- inspect --stage ${stage} --queue ${queue}; then redrive: npm run redrive -- --stage ${stage} --queue ${queue}`,
+      `Messages are waiting in the ${queue} dead-letter queue. Inspect: ${inspect(queue)}; then redrive: ${redrive(queue)}`,
+      sqs(dlqId, "ApproximateNumberOfMessagesVisible", "Maximum", 0),
+    ),
+    // The not-empty alarm fires once and stays in ALARM; this one reminds while dead letters
+    // are still there, well before they expire.
+    [`${pascalCase(queue)}DlqOldestMessageAlarm`]: alarm(
+      `${queue}-dlq-messages-aging`,
+      `A message has waited in the ${queue} dead-letter queue for more than ${age(alarms.oldestDeadLetterAgeSeconds)}; dead letters expire ${settings.queues.dlqMessageRetentionSeconds / 86_400} days after they were first queued. Inspect: ${inspect(queue)}; then redrive: ${redrive(queue)}`,
+      sqs(dlqId, "ApproximateAgeOfOldestMessage", "Maximum", alarms.oldestDeadLetterAgeSeconds),
+    ),
+  });
+
+  const functionAlarms = (fn: FunctionKey): Resources => {
+    const id = pascalCase(fn);
+    const timeoutMs = settings.functions[fn].timeoutSeconds * 1000;
+    const nearTimeoutMs = Math.round(timeoutMs * alarms.durationShareOfTimeout);
+    return {
+      [`${id}ErrorsAlarm`]: alarm(
+        `${fn}-errors`,
+        `${names.functions[fn]} failed (errors or timeouts); see its logs.`,
+        lambda(fn, "Errors", "Sum"),
+      ),
+      // Record failures: the handlers report failed records instead of throwing (so only they
+      // are retried), which the Errors metric never counts.
+      [`${id}RecordsFailedAlarm`]: alarm(
+        `${fn}-records-failed`,
+        `${names.functions[fn]} returned records to SQS as failed (they are retried, then dead-lettered); see its logs for "check failed" or "alert not published".`,
+        custom(fn, METRICS.recordsFailed),
+      ),
+      [`${id}ThrottlesAlarm`]: alarm(
+        `${fn}-throttled`,
+        `${names.functions[fn]} was throttled: the account's or the function's concurrency is exhausted, so messages wait.`,
+        lambda(fn, "Throttles", "Sum"),
+      ),
+      // The longest invocation, not a percentile: one near the timeout is one timeout away.
+      [`${id}DurationAlarm`]: alarm(
+        `${fn}-near-timeout`,
+        `An invocation of ${names.functions[fn]} took more than ${alarms.durationShareOfTimeout * 100} % of its ${settings.functions[fn].timeoutSeconds} s timeout: slow S3 or SNS, or batches too large.`,
+        lambda(fn, "Duration", "Maximum", nearTimeoutMs),
+      ),
+    };
+  };
+
+  const resources: Resources = {
+    ...dlqAlarms("validation", LOGICAL_IDS.validationDlq),
+    ...dlqAlarms("failure", LOGICAL_IDS.failureDlq),
+    ...functionAlarms("checksum-validator"),
+    ...functionAlarms("failure-notifier"),
+    AlertPublishFailuresAlarm: alarm(
+      "alert-publish-failures",
+      `The failure-notifier could not publish alerts to ${names.alertTopic} (topic policy, its KMS key, throttling); their reports are retried, then dead-lettered. Inspect: ${inspect("failure")}`,
+      custom(METRIC_SERVICES.notifier, METRICS.alertPublishFailures),
+    ),
+    AlertDeliveryFailuresAlarm: alarm(
+      "alert-delivery-failures",
+      `SNS could not deliver alerts from ${names.alertTopic} to a subscriber (an unreachable pager or chat endpoint, a bounced address).`,
       {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: getAtt(dlqId, "QueueName") },
-        statistic: "Maximum",
+        namespace: "AWS/SNS",
+        metricName: "NumberOfNotificationsFailed",
+        dimensions: { TopicName: getAtt(LOGICAL_IDS.topic, "TopicName") },
+        statistic: "Sum",
         threshold: 0,
       },
-    );
-  const errorsAlarm = (fn: FunctionKey) =>
-    alarm(`${fn}-errors`, `${names.functions[fn]} failed (errors or timeouts); see its logs.`, {
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: names.functions[fn] },
-      statistic: "Sum",
-      threshold: 0,
-    });
-  const resources: Resources = {
-    ValidationDlqNotEmptyAlarm: dlqAlarm("validation", LOGICAL_IDS.validationDlq),
-    FailureDlqNotEmptyAlarm: dlqAlarm("failure", LOGICAL_IDS.failureDlq),
-    ChecksumValidatorErrorsAlarm: errorsAlarm("checksum-validator"),
-    FailureNotifierErrorsAlarm: errorsAlarm("failure-notifier"),
+    ),
     ValidationQueueOldestMessageAlarm: alarm(
       "validation-queue-backlog",
-      `The oldest message in the validation queue is older than ${settings.alarms.oldestValidationMessageAgeSeconds} s: the checksum-validator is not keeping up or not running.`,
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateAgeOfOldestMessage",
-        dimensions: { QueueName: getAtt(LOGICAL_IDS.validationQueue, "QueueName") },
-        statistic: "Maximum",
-        threshold: settings.alarms.oldestValidationMessageAgeSeconds,
-      },
+      `The oldest message in the validation queue is older than ${alarms.oldestValidationMessageAgeSeconds} s: the checksum-validator is not keeping up or not running.`,
+      sqs(
+        LOGICAL_IDS.validationQueue,
+        "ApproximateAgeOfOldestMessage",
+        "Maximum",
+        alarms.oldestValidationMessageAgeSeconds,
+      ),
+    ),
+    FailureQueueOldestMessageAlarm: alarm(
+      "failure-queue-backlog",
+      `Failure reports have waited on the failure queue for more than ${alarms.oldestFailureMessageAgeSeconds} s: alerts are late (the failure-notifier is failing or not running). Inspect: ${inspect("failure")}`,
+      sqs(
+        LOGICAL_IDS.failureQueue,
+        "ApproximateAgeOfOldestMessage",
+        "Maximum",
+        alarms.oldestFailureMessageAgeSeconds,
+      ),
+    ),
+    // The rule's target and its DLQ share the queue key: a key problem fails both, and the
+    // events are lost without either of these.
+    EventRuleFailedInvocationsAlarm: alarm(
+      "events-not-delivered",
+      "EventBridge could not deliver S3 upload events to the validation queue (queue policy, the queue's KMS key); they go to the validation DLQ while it accepts them.",
+      rule("FailedInvocations"),
+    ),
+    EventRuleDlqFailuresAlarm: alarm(
+      "events-lost",
+      "EventBridge could deliver S3 upload events neither to the validation queue nor to its DLQ: those uploads are never checked (often the queue key's policy). Fix it, then find the uploads of the period (S3 Inventory, CloudTrail) and verify them.",
+      rule("InvocationsFailedToBeSentToDlq"),
     ),
   };
+  if (inputs.heartbeatHours !== undefined) {
+    const hours = inputs.heartbeatHours;
+    // MatchedEvents is only sent when non-zero, so silence is missing data: breaching.
+    resources.NoUploadEventsAlarm = alarm(
+      "no-upload-events",
+      `No S3 upload event reached the rule for ${hours} h: uploads stopped, or S3 no longer sends events to EventBridge (the buckets' notification configuration).`,
+      {
+        ...rule("MatchedEvents"),
+        threshold: 1,
+        comparison: "LessThanThreshold",
+        periodSeconds: 3600,
+        evaluationPeriods: hours,
+        treatMissingData: "breaching",
+      },
+    );
+  }
   for (const pair of names.buckets) {
     const dimensions = {
       SourceBucket: sub(pair.primaryBucket),

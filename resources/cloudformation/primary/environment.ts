@@ -2,11 +2,13 @@
  * Environment of each function (serverless.yml `environment:`), built with the contract the
  * functions parse at cold start (shared/contracts/environment.ts).
  */
+
 import {
   deepVerificationValues,
   notifierEnvironment,
   validatorEnvironment,
 } from "../../../shared/contracts/environment.ts";
+import { METRICS_NAMESPACE } from "../../../shared/contracts/metrics.ts";
 import { type FunctionKey, settings } from "../../settings.ts";
 import { namesFor, type StackInputs } from "../inputs.ts";
 import { ref } from "../intrinsics.ts";
@@ -16,7 +18,7 @@ import { bucketPairsValue } from "./outputs.ts";
 export function functionEnvironment(inputs: StackInputs, fn: FunctionKey) {
   const common = {
     POWERTOOLS_SERVICE_NAME: fn,
-    POWERTOOLS_METRICS_NAMESPACE: settings.powertools.metricsNamespace,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: settings.powertools.logLevel,
     // The bundles ship source maps; this makes stack traces point at the TypeScript.
     NODE_OPTIONS: "--enable-source-maps",
@@ -27,6 +29,9 @@ export function functionEnvironment(inputs: StackInputs, fn: FunctionKey) {
       ...notifierEnvironment<unknown>({
         alertTopicArn: ref(LOGICAL_IDS.topic),
         stage: inputs.stage,
+        alertsSentTable: ref(LOGICAL_IDS.alertsSentTable),
+        deduplicationWindowSeconds: String(settings.alertDeduplicationWindowSeconds),
+        chatNotifications: String(inputs.chatNotifications),
       }),
     };
   }

@@ -1,7 +1,8 @@
 /**
  * The primary stack (`backup-validator-<stage>` in the primary region): primary buckets with
- * replication to the replica stack's buckets, the EventBridge rule, the queues, the alert topic,
- * the KMS keys, the two function roles, the alarms and the dashboard, one file per section. The
+ * replication to the replica stack's buckets, the EventBridge rule, the queues, the alert and
+ * alarm topics, the notifier's alerts-sent table, the KMS keys, the two function roles, the
+ * alarms and the dashboard, one file per section. The
  * functions themselves are declared in serverless.yml and use the roles and environment built
  * here (environment.ts).
  */
@@ -9,6 +10,7 @@ import { namesFor, type StackInputs } from "../inputs.ts";
 import { getAtt, type Resources, withPermissionsBoundary } from "../intrinsics.ts";
 import { accessLogsResources, dataKeyResources, deploymentBucketExtension } from "../storage.ts";
 import { alarmResources } from "./alarms.ts";
+import { alertsSentResources } from "./alerts-sent.ts";
 import { bucketResources } from "./buckets.ts";
 import { dashboard } from "./dashboard.ts";
 import { keyResources } from "./keys.ts";
@@ -25,6 +27,8 @@ export { type ReplicaFacts, readReplicaFacts } from "./replica-facts.ts";
 
 export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
   const names = namesFor(inputs);
+  const alarms = alarmResources(inputs, names);
+  const alarmNames = Object.values(alarms).map((alarm) => String(alarm.Properties?.AlarmName));
   const resources: Resources = {
     ...accessLogsResources(
       names.accessLogsBuckets.primary,
@@ -36,9 +40,10 @@ export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
     ...queueResources(names),
     ...ruleResources(names),
     ...topicResources(inputs, names),
+    ...alertsSentResources(names),
     ...functionRoles(inputs, names, replica),
-    ...alarmResources(inputs, names),
-    [LOGICAL_IDS.dashboard]: dashboard(inputs, names),
+    ...alarms,
+    [LOGICAL_IDS.dashboard]: dashboard(inputs, names, alarmNames),
   };
   return {
     Resources: withPermissionsBoundary(resources, inputs.permissionsBoundary),

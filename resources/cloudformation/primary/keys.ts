@@ -1,4 +1,4 @@
-/** The KMS keys of the queues, the alert topic and the function log groups. */
+/** The KMS keys of the queues, the alert topic, the alarm topic and the function log groups. */
 import type { FunctionKey, ResourceNames } from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import {
@@ -89,6 +89,8 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
         Resource: "*",
         Condition: via("sns"),
       },
+    ]),
+    ...key(LOGICAL_IDS.alarmTopicKey, "the alarm topic", [
       {
         // Alarm actions publish to an encrypted topic only through a customer-managed key
         // that allows CloudWatch. https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger

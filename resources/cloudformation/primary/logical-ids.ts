@@ -6,6 +6,7 @@ export const LOGICAL_IDS = {
   replicationRole: "ReplicationRole",
   queueKey: "QueueKey",
   topicKey: "TopicKey",
+  alarmTopicKey: "AlarmTopicKey",
   logsKey: "LogsKey",
   validationQueue: "ValidationQueue",
   validationDlq: "ValidationDlq",
@@ -13,6 +14,8 @@ export const LOGICAL_IDS = {
   failureDlq: "FailureDlq",
   rule: "ObjectCreatedRule",
   topic: "AlertTopic",
+  alarmTopic: "AlarmTopic",
+  alertsSentTable: "AlertsSentTable",
   dashboard: "Dashboard",
   roles: {
     "checksum-validator": "ChecksumValidatorRole",

@@ -27,6 +27,8 @@ export function outputs(inputs: StackInputs, names: ResourceNames): Outputs {
       BucketPairs: bucketPairsValue(names),
       // The validator's deadline, so `npm run verify` calls a missing replica overdue as it does.
       ReplicationDeadlineSeconds: String(settings.replicationDeadlineSeconds),
+      AlarmTopicArn: ref(LOGICAL_IDS.alarmTopic),
+      AlarmNamePrefix: names.alarmNamePrefix,
     }),
     ReplicationRoleArn: {
       Description: "Role S3 uses to replicate",

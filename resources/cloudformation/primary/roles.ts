@@ -5,6 +5,7 @@
 import type { FunctionKey, ResourceNames } from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import {
+  dynamoDbTableArn,
   getAtt,
   lambdaLogGroupName,
   logGroupArn,
@@ -113,6 +114,20 @@ export function functionRoles(
         Effect: "Allow",
         Action: ["sns:Publish"],
         Resource: snsTopicArn(names.alertTopic),
+      },
+      {
+        // What Powertools idempotency calls: a conditional put claims a report, an update
+        // marks it sent, a delete releases it when the publish failed, a get reads it back.
+        // https://docs.powertools.aws.dev/lambda/typescript/latest/features/idempotency/#iam-permissions
+        Sid: "RecordAlertsSent",
+        Effect: "Allow",
+        Action: [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ],
+        Resource: dynamoDbTableArn(names.alertsSentTable),
       },
     ]),
   };

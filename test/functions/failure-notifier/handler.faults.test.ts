@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { ConfigurationError } from "../../../shared/errors.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
 import { records, reportFor } from "../../helpers/reports.ts";
@@ -18,6 +19,9 @@ async function loadHandler(environment: Record<string, string | undefined>) {
   vi.stubEnv("AWS_REGION", "us-east-1");
   vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+  // A fresh alerts-sent table per test (dynalite): each test's reports are new.
+  vi.stubEnv("ALERTS_SENT_TABLE", dynamo.tableName);
+  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
   for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
   const module = await import("../../../functions/failure-notifier/handler.ts");
   return (event: SQSEvent): Promise<SQSBatchResponse> =>
@@ -25,13 +29,16 @@ async function loadHandler(environment: Record<string, string | undefined>) {
 }
 
 const sns = mockClient(SNSClient);
+let dynamo: DynamoDbStandIn;
 
-beforeEach(() => {
+beforeEach(async () => {
   sns.reset();
+  dynamo = await startDynamoDbStandIn({ tableName: "backup-validator-prod-alerts-sent" });
 });
 
-afterEach(() => {
+afterEach(async () => {
   vi.unstubAllEnvs();
+  await dynamo.stop();
 });
 
 describe("failure-notifier handler", () => {
@@ -66,6 +73,7 @@ describe("failure-notifier handler", () => {
         bucket: { DataType: "String", StringValue: "backup-validator-prod-documents-primary" },
         category: { DataType: "String", StringValue: "documents" },
         alertType: { DataType: "String", StringValue: "single" },
+        reportId: { DataType: "String", StringValue: reportFor("MISMATCH").reportId },
       },
     });
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {

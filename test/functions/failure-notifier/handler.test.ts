@@ -3,6 +3,8 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client
 import { GetQueueAttributesCommand, type Message } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { PAGER_ALERT_FILTER_POLICY } from "../../../resources/cloudformation/primary/topic.ts";
+import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
 import { fixtureText } from "../../helpers/events.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
@@ -22,6 +24,7 @@ interface SnsEnvelope {
 }
 
 let emulator: Emulator;
+let dynamo: DynamoDbStandIn;
 let sns: SNSClient;
 let mailboxUrl: string;
 let criticalOnlyUrl: string;
@@ -47,6 +50,7 @@ function envelopes(messages: readonly Message[]): SnsEnvelope[] {
 
 beforeAll(async () => {
   emulator = await startEmulator();
+  dynamo = await startDynamoDbStandIn({ tableName: "backup-validator-prod-alerts-sent" });
   sns = new SNSClient({
     endpoint: emulator.endpoint,
     region: "us-east-1",
@@ -58,8 +62,8 @@ beforeAll(async () => {
   mailboxUrl = await emulator.createQueue("oncall-mailbox");
   criticalOnlyUrl = await emulator.createQueue("oncall-pager");
   await subscribe(TopicArn, mailboxUrl);
-  // Subscribers filter on the message attributes, e.g. a pager for critical alerts only.
-  await subscribe(TopicArn, criticalOnlyUrl, { severity: ["critical"] });
+  // Subscribers filter on the message attributes: the pager's policy of the stack and README.
+  await subscribe(TopicArn, criticalOnlyUrl, PAGER_ALERT_FILTER_POLICY);
 
   vi.resetModules();
   vi.stubEnv("AWS_ENDPOINT_URL", undefined);
@@ -69,6 +73,8 @@ beforeAll(async () => {
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secretAccessKey);
   vi.stubEnv("ALERT_TOPIC_ARN", TopicArn);
   vi.stubEnv("STAGE", "prod");
+  vi.stubEnv("ALERTS_SENT_TABLE", dynamo.tableName);
+  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
   const module = await import("../../../functions/failure-notifier/handler.ts");
   handler = (event) =>
     module.handler(event, lambdaContext("backup-validator-prod-failure-notifier"));
@@ -78,6 +84,7 @@ afterAll(async () => {
   vi.unstubAllEnvs();
   sns?.destroy();
   await emulator?.stop();
+  await dynamo?.stop();
 });
 
 describe("failure-notifier on the emulator", () => {
@@ -116,12 +123,31 @@ describe("failure-notifier on the emulator", () => {
       bucket: { Type: "String", Value: "backup-validator-prod-documents-primary" },
       category: { Type: "String", Value: "documents" },
       alertType: { Type: "String", Value: "single" },
+      // Stable per verdict and object version: a pager can de-duplicate on it.
+      reportId: { Type: "String", Value: reportFor("MISMATCH").reportId },
     });
 
     const pager = envelopes(await emulator.drain(criticalOnlyUrl));
     expect(pager.map((envelope) => envelope.Subject)).toEqual([
       "[backup-validator prod] MISMATCH documents: reports/q3.pdf",
     ]);
+  });
+
+  it("sends one alert for a report delivered again in a later batch (a redrive)", async () => {
+    // Prepare
+    const report = JSON.stringify(reportFor("REPLICATION_FAILED", "redriven/once.pdf"));
+    await handler({ Records: [failureQueueRecord(report, { messageId: "first" })] });
+
+    // Act: the same report, redriven with a new SQS message id
+    const again = await handler({ Records: [failureQueueRecord(report, { messageId: "again" })] });
+
+    // Assess
+    expect(again).toEqual({ batchItemFailures: [] });
+    const mailbox = envelopes(await emulator.drain(mailboxUrl));
+    expect(mailbox.map((envelope) => envelope.Subject)).toEqual([
+      "[backup-validator prod] REPLICATION_FAILED documents: redriven/once.pdf",
+    ]);
+    await emulator.drain(criticalOnlyUrl);
   });
 
   it("delivers a 1 MB non-JSON body as an alert SNS accepts, truncated with a marker", async () => {

@@ -8,18 +8,21 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
 import { notifierCorpus } from "../../helpers/hostile-bodies.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
 import { failureQueueRecord, reportFor } from "../../helpers/reports.ts";
 
 let emulator: Emulator;
+let dynamo: DynamoDbStandIn;
 let sns: SNSClient;
 let mailboxUrl: string;
 let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 beforeAll(async () => {
   emulator = await startEmulator();
+  dynamo = await startDynamoDbStandIn({ tableName: "bv-hostile-alerts-sent" });
   sns = new SNSClient({
     endpoint: emulator.endpoint,
     region: "us-east-1",
@@ -41,6 +44,8 @@ beforeAll(async () => {
   vi.stubEnv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secretAccessKey);
   vi.stubEnv("ALERT_TOPIC_ARN", TopicArn);
   vi.stubEnv("STAGE", "prod");
+  vi.stubEnv("ALERTS_SENT_TABLE", dynamo.tableName);
+  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
   const module = await import("../../../functions/failure-notifier/handler.ts");
   handler = (event) => module.handler(event, lambdaContext("bv-hostile-failure-notifier"));
 });
@@ -49,6 +54,7 @@ afterAll(async () => {
   vi.unstubAllEnvs();
   sns?.destroy();
   await emulator?.stop();
+  await dynamo?.stop();
 });
 
 const corpus = notifierCorpus();
@@ -58,32 +64,37 @@ describe("the notifier's hostile-input corpus, each beside a valid report", () =
     expect(corpus.length).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(corpus.map((item) => [item.name, item] as const))("%s", async (_name, item) => {
-    // Prepare: a valid report of another verdict, so that the two are not one digest
-    const hostile = failureQueueRecord(item.body, { messageId: "hostile" });
-    const valid = failureQueueRecord(JSON.stringify(reportFor("REPLICA_MISSING")), {
-      messageId: "valid",
-    });
+  it.each(corpus.map((item, index) => [item.name, item, index] as const))(
+    "%s",
+    async (_name, item, index) => {
+      // Prepare: a valid report of another verdict, so that the two are not one digest, and of
+      // another object each time, so that the alerts-sent store does not take it for a repeat.
+      const hostile = failureQueueRecord(item.body, { messageId: "hostile" });
+      const valid = failureQueueRecord(
+        JSON.stringify(reportFor("REPLICA_MISSING", `hostile/valid-${index}.bin`)),
+        { messageId: "valid" },
+      );
 
-    // Act
-    const response = await handler({ Records: [hostile, valid] });
-    const alerts = (await emulator.drain(mailboxUrl)).map(
-      (message) =>
-        JSON.parse(message.Body ?? "{}") as {
-          Subject: string;
-          Message: string;
-          MessageAttributes: Record<string, { Value: string }>;
-        },
-    );
+      // Act
+      const response = await handler({ Records: [hostile, valid] });
+      const alerts = (await emulator.drain(mailboxUrl)).map(
+        (message) =>
+          JSON.parse(message.Body ?? "{}") as {
+            Subject: string;
+            Message: string;
+            MessageAttributes: Record<string, { Value: string }>;
+          },
+      );
 
-    // Assess
-    expect(response.batchItemFailures).toEqual([]);
-    expect(alerts.map((alert) => alert.MessageAttributes.verdict?.Value).sort()).toEqual(
-      [item.outcome, "REPLICA_MISSING"].sort(),
-    );
-    for (const alert of alerts) {
-      expect(alert.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
-      expect(Buffer.byteLength(alert.Message)).toBeLessThan(256 * 1024);
-    }
-  });
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(alerts.map((alert) => alert.MessageAttributes.verdict?.Value).sort()).toEqual(
+        [item.outcome, "REPLICA_MISSING"].sort(),
+      );
+      for (const alert of alerts) {
+        expect(alert.Subject).toMatch(/^[\x20-\x7e]{1,99}$/);
+        expect(Buffer.byteLength(alert.Message)).toBeLessThan(256 * 1024);
+      }
+    },
+  );
 });

@@ -9,7 +9,11 @@ import {
   resourceNames,
   settings,
 } from "../../../resources/settings.ts";
-import { OPTIONAL_OUTPUT_NAMES, REQUIRED_OUTPUT_NAMES } from "../../../resources/stack-outputs.ts";
+import {
+  LOCAL_ONLY_OUTPUT_NAMES,
+  OPTIONAL_OUTPUT_NAMES,
+  REQUIRED_OUTPUT_NAMES,
+} from "../../../resources/stack-outputs.ts";
 import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import {
   ACCOUNT_ID,
@@ -259,14 +263,16 @@ describe("with --param bucketEncryption=SSE-KMS, replicationTimeControl=false, 4
     expect(JSON.stringify(resource(t, "ChecksumValidatorRole").Properties)).not.toContain("kms:");
   });
 
-  it("subscribes each alert address to the topic", () => {
+  it("subscribes each alert address to both topics, unfiltered: every alert and every alarm", () => {
     const subscriptions = resourcesOfType(kms.primary, "AWS::SNS::Subscription").map(
       ([, subscription]) => subscription.Properties,
     );
-    expect(subscriptions).toEqual([
-      { TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: "ops@example.com" },
-      { TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: "oncall@example.org" },
-    ]);
+    expect(subscriptions).toEqual(
+      ["ops@example.com", "oncall@example.org"].flatMap((email) => [
+        { TopicArn: { Ref: "AlertTopic" }, Protocol: "email", Endpoint: email },
+        { TopicArn: { Ref: "AlarmTopic" }, Protocol: "email", Endpoint: email },
+      ]),
+    );
     expect(resourcesOfType(t, "AWS::SNS::Subscription")).toEqual([]);
   });
 
@@ -466,6 +472,7 @@ describe("KMS keys", () => {
     expect(resourcesOfType(t, "AWS::KMS::Key").map(([id]) => id)).toEqual([
       "QueueKey",
       "TopicKey",
+      "AlarmTopicKey",
       "LogsKey",
     ]);
   });
@@ -476,8 +483,8 @@ describe("KMS keys", () => {
       resourcesOfType(template, "AWS::KMS::Key"),
     );
 
-    // Assess: queue, topic, logs; + the data key of each region with SSE-KMS
-    expect(keys).toHaveLength(3 + 3 + 1 + 1);
+    // Assess: queue, alert topic, alarm topic, logs; + the data key of each region with SSE-KMS
+    expect(keys).toHaveLength(4 + 4 + 1 + 1);
     for (const [id, key] of keys) {
       expect({ id, tags: key.Properties.Tags }).toEqual({
         id,
@@ -506,36 +513,99 @@ describe("KMS keys", () => {
     });
   });
 
-  it("topic key: the notifier and CloudWatch alarms of this account", () => {
+  it("alert topic key: the notifier only; alarm topic key: CloudWatch alarms of this account only", () => {
     // Publishers of an SSE-KMS topic need kms:GenerateDataKey* (not only GenerateDataKey).
     expect(statement("TopicKey", "FailureNotifierPublishes")).toMatchObject({
       Principal: { AWS: { "Fn::GetAtt": ["FailureNotifierRole", "Arn"] } },
       Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
     });
-    expect(statement("TopicKey", "CloudWatchAlarmsPublish")).toMatchObject({
+    expect(statement("AlarmTopicKey", "CloudWatchAlarmsPublish")).toMatchObject({
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
       Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
     });
-    const principals = JSON.stringify(resource(t, "TopicKey").Properties.KeyPolicy);
-    expect(principals).not.toContain("ChecksumValidatorRole");
+    // Two keys: a broken alert topic key cannot silence the alarms.
+    const alertKey = JSON.stringify(resource(t, "TopicKey").Properties.KeyPolicy);
+    expect(alertKey).not.toContain("ChecksumValidatorRole");
+    expect(alertKey).not.toContain("cloudwatch.amazonaws.com");
+    const alarmKey = JSON.stringify(resource(t, "AlarmTopicKey").Properties.KeyPolicy);
+    expect(alarmKey).not.toContain("Role");
   });
 });
 
 describe("alert topic", () => {
-  it("is encrypted with the topic key and accepts this account's alarms, over TLS only", () => {
+  it("is encrypted with its own key and accepts requests over TLS only", () => {
     const topic = resource(t, "AlertTopic").Properties;
     expect(topic.TopicName).toBe(names.alertTopic);
     expect(topic.KmsMasterKeyId).toEqual({ "Fn::GetAtt": ["TopicKey", "Arn"] });
     const statements = resource(t, "AlertTopicPolicy").Properties.PolicyDocument.Statement;
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: "Deny",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    ]);
+  });
+});
+
+describe("alarm topic", () => {
+  it("is a topic of its own, with its own key, that this stage's alarms may publish to", () => {
+    const topic = resource(t, "AlarmTopic").Properties;
+    expect(topic.TopicName).toBe(names.alarmTopic);
+    expect(topic.KmsMasterKeyId).toEqual({ "Fn::GetAtt": ["AlarmTopicKey", "Arn"] });
+    const statements = resource(t, "AlarmTopicPolicy").Properties.PolicyDocument.Statement;
     expect(statements[0]).toMatchObject({
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: "sns:Publish",
       Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } } },
     });
+    expect(sub(statements[0].Condition.ArnLike["aws:SourceArn"])).toBe(
+      `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:backup-validator-dev-*`,
+    );
     expect(statements[1]).toMatchObject({
       Effect: "Deny",
       Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+  });
+
+  it("a pager gets critical alerts and every alarm (no single filter policy could)", async () => {
+    // Prepare
+    const paged = await packaged([
+      "pagerEndpoints=https://events.example.com/integration/k/enqueue",
+    ]);
+
+    // Act
+    const subscriptions = resourcesOfType(paged.primary, "AWS::SNS::Subscription").map(
+      ([, subscription]) => subscription.Properties,
+    );
+
+    // Assess
+    expect(subscriptions).toEqual([
+      {
+        TopicArn: { Ref: "AlertTopic" },
+        Protocol: "https",
+        Endpoint: "https://events.example.com/integration/k/enqueue",
+        FilterPolicyScope: "MessageAttributes",
+        FilterPolicy: { severity: ["critical"] },
+      },
+      {
+        TopicArn: { Ref: "AlarmTopic" },
+        Protocol: "https",
+        Endpoint: "https://events.example.com/integration/k/enqueue",
+      },
+    ]);
+  }, 120_000);
+});
+
+describe("alerts-sent table", () => {
+  it("is the layout Powertools idempotency expects: key id, TTL on expiration, on demand", () => {
+    const table = resource(t, "AlertsSentTable");
+    expect(table.Properties).toEqual({
+      TableName: names.alertsSentTable,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
     });
   });
 });
@@ -592,10 +662,13 @@ describe("functions", () => {
     expect(sub(t.Outputs.BucketPairs?.Value)).toBe(sub(env.BUCKET_PAIRS));
   });
 
-  it("give the notifier the topic and the stage", () => {
+  it("give the notifier the topic, the stage, its alerts-sent table and the window", () => {
     expect(fn("failure-notifier").Environment.Variables).toMatchObject({
       ALERT_TOPIC_ARN: { Ref: "AlertTopic" },
       STAGE: "dev",
+      ALERTS_SENT_TABLE: { Ref: "AlertsSentTable" },
+      ALERT_DEDUPLICATION_WINDOW_SECONDS: "86400",
+      CHAT_NOTIFICATIONS: "false",
       POWERTOOLS_SERVICE_NAME: "failure-notifier",
     });
   });
@@ -683,6 +756,15 @@ describe("function roles", () => {
         Action: ["sns:Publish"],
         Resource: [`arn:aws:sns:us-east-1:${ACCOUNT_ID}:${names.alertTopic}`],
       },
+      {
+        Action: [
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ],
+        Resource: [`arn:aws:dynamodb:us-east-1:${ACCOUNT_ID}:table/${names.alertsSentTable}`],
+      },
     ]);
   });
 
@@ -704,15 +786,25 @@ describe("function roles", () => {
 
 describe("alarms", () => {
   const alarm = (id: string) => resource(t, id).Properties;
+  const custom = (service: string, metric: string) => ({
+    Namespace: "BackupValidator",
+    MetricName: metric,
+    // The one dimension Powertools Metrics gives every metric: the emitting function.
+    Dimensions: [{ Name: "service", Value: service }],
+    Statistic: "Sum",
+    Threshold: 0,
+    ComparisonOperator: "GreaterThanThreshold",
+  });
 
-  it("all notify the topic, and treat missing data as not breaching", () => {
+  it("all notify the alarm topic (never the alert topic), on alarm and when back to OK", () => {
     const alarms = resourcesOfType(t, "AWS::CloudWatch::Alarm");
-    expect(alarms).toHaveLength(5 + 2 * names.buckets.length);
+    expect(alarms).toHaveLength(18 + 2 * names.buckets.length);
     for (const [id, { Properties: p }] of alarms) {
-      expect(p.AlarmActions, id).toEqual([{ Ref: "AlertTopic" }]);
+      expect(p.AlarmActions, id).toEqual([{ Ref: "AlarmTopic" }]);
+      expect(p.OKActions, id).toEqual([{ Ref: "AlarmTopic" }]);
       expect(p.ActionsEnabled, id).toBe(true);
       expect(p.TreatMissingData, id).toBe("notBreaching");
-      expect(p.ComparisonOperator, id).toBe("GreaterThanThreshold");
+      expect(p.AlarmName, id).toMatch(/^backup-validator-dev-[a-z0-9-]+$/);
     }
   });
 
@@ -728,22 +820,116 @@ describe("alarms", () => {
     });
   });
 
-  it("fire on function errors and on an old validation backlog", () => {
-    expect(alarm("ChecksumValidatorErrorsAlarm")).toMatchObject({
-      Namespace: "AWS/Lambda",
-      MetricName: "Errors",
-      Dimensions: [{ Name: "FunctionName", Value: names.functions["checksum-validator"] }],
-      Statistic: "Sum",
+  it.each([
+    ["ValidationDlqOldestMessageAlarm", "ValidationDlq"],
+    ["FailureDlqOldestMessageAlarm", "FailureDlq"],
+  ])("%s reminds of dead letters in %s well before they expire", (id, dlqId) => {
+    // A dead letter expires by its first enqueue time: it may arrive with only
+    // DLQ retention - source retention (14 - 4 = 10 days) left.
+    const leastTimeInDlq =
+      settings.queues.dlqMessageRetentionSeconds -
+      settings.queues.validation.messageRetentionSeconds;
+    expect(alarm(id)).toMatchObject({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlqId, "QueueName"] } }],
+      Statistic: "Maximum",
+    });
+    expect(alarm(id).Threshold).toBeLessThanOrEqual(leastTimeInDlq / 2);
+  });
+
+  it.each(["checksum-validator", "failure-notifier"] as const)(
+    "%s: errors, failed records (which Errors never counts), throttles and a duration near the timeout",
+    (key) => {
+      const id = key === "checksum-validator" ? "ChecksumValidator" : "FailureNotifier";
+      const dimensions = [{ Name: "FunctionName", Value: names.functions[key] }];
+      expect(alarm(`${id}ErrorsAlarm`)).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: dimensions,
+        Statistic: "Sum",
+        Threshold: 0,
+      });
+      // The handlers return failed records instead of throwing: only this metric sees them.
+      expect(alarm(`${id}RecordsFailedAlarm`)).toMatchObject(custom(key, "RecordsFailed"));
+      expect(alarm(`${id}ThrottlesAlarm`)).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Throttles",
+        Dimensions: dimensions,
+        Statistic: "Sum",
+        Threshold: 0,
+      });
+      expect(alarm(`${id}DurationAlarm`)).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Duration",
+        Dimensions: dimensions,
+        Statistic: "Maximum",
+        // milliseconds: 80 % of the timeout
+        Threshold: settings.functions[key].timeoutSeconds * 1000 * 0.8,
+      });
+    },
+  );
+
+  it("fire when the notifier cannot publish, and when SNS cannot deliver an alert", () => {
+    expect(alarm("AlertPublishFailuresAlarm")).toMatchObject(
+      custom("failure-notifier", "AlertPublishFailures"),
+    );
+    expect(alarm("AlertDeliveryFailuresAlarm")).toMatchObject({
+      Namespace: "AWS/SNS",
+      MetricName: "NumberOfNotificationsFailed",
+      Dimensions: [{ Name: "TopicName", Value: { "Fn::GetAtt": ["AlertTopic", "TopicName"] } }],
       Threshold: 0,
     });
-    expect(alarm("FailureNotifierErrorsAlarm").Dimensions).toEqual([
-      { Name: "FunctionName", Value: names.functions["failure-notifier"] },
-    ]);
+  });
+
+  it("fire on old messages in the validation queue and in the failure queue", () => {
     expect(alarm("ValidationQueueOldestMessageAlarm")).toMatchObject({
       MetricName: "ApproximateAgeOfOldestMessage",
       Threshold: settings.alarms.oldestValidationMessageAgeSeconds,
     });
+    expect(alarm("FailureQueueOldestMessageAlarm")).toMatchObject({
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": ["FailureQueue", "QueueName"] } }],
+      Threshold: settings.alarms.oldestFailureMessageAgeSeconds,
+    });
   });
+
+  it("fire when the rule fails to deliver an event, and when it cannot even dead-letter it", () => {
+    for (const [id, metric] of [
+      ["EventRuleFailedInvocationsAlarm", "FailedInvocations"],
+      ["EventRuleDlqFailuresAlarm", "InvocationsFailedToBeSentToDlq"],
+    ]) {
+      expect(alarm(id ?? "")).toMatchObject({
+        Namespace: "AWS/Events",
+        MetricName: metric,
+        // The default bus: RuleName alone (Ref of a rule on it is its name).
+        Dimensions: [{ Name: "RuleName", Value: { Ref: "ObjectCreatedRule" } }],
+        Statistic: "Sum",
+        Threshold: 0,
+      });
+    }
+  });
+
+  it("have no heartbeat unless asked; --param heartbeatHours=N fires after N silent hours", async () => {
+    // Prepare
+    const withHeartbeat = await packaged(["heartbeatHours=6"]);
+
+    // Assess
+    expect(t.Resources.NoUploadEventsAlarm).toBeUndefined();
+    expect(resource(withHeartbeat.primary, "NoUploadEventsAlarm").Properties).toMatchObject({
+      Namespace: "AWS/Events",
+      MetricName: "MatchedEvents",
+      Dimensions: [{ Name: "RuleName", Value: { Ref: "ObjectCreatedRule" } }],
+      Statistic: "Sum",
+      Period: 3600,
+      EvaluationPeriods: 6,
+      Threshold: 1,
+      ComparisonOperator: "LessThanThreshold",
+      // MatchedEvents is not sent while nothing matches: silence must count as breaching.
+      TreatMissingData: "breaching",
+      AlarmActions: [{ Ref: "AlarmTopic" }],
+    });
+  }, 120_000);
 
   it("fire per pair on failed replication and on latency above the deadline", () => {
     for (const pair of names.buckets) {
@@ -775,12 +961,74 @@ describe("alarms", () => {
     expect(alarm("ValidationDlqNotEmptyAlarm").AlarmDescription).toContain(
       "npm run dlq -- inspect --stage dev --queue validation",
     );
+    expect(alarm("FailureDlqOldestMessageAlarm").AlarmDescription).toContain(
+      "npm run redrive -- --stage dev --queue failure",
+    );
+  });
+});
+
+describe("dashboard", () => {
+  const body = () => JSON.parse(sub(resource(t, "Dashboard").Properties.DashboardBody));
+  const metricsOf = (title: RegExp) =>
+    body()
+      .widgets.filter((widget: any) => title.test(widget.properties.title ?? ""))
+      .flatMap((widget: any) => widget.properties.metrics);
+
+  it("shows every alarm's state first", () => {
+    const [first] = body().widgets;
+    const alarmNames = resourcesOfType(t, "AWS::CloudWatch::Alarm").map(
+      ([, alarm]) =>
+        `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:${alarm.Properties.AlarmName}`,
+    );
+    expect(first).toMatchObject({ type: "alarm", x: 0, y: 0, width: 24 });
+    expect(first.properties.alarms).toEqual(alarmNames);
   });
 
-  it("are on a dashboard", () => {
-    const body = sub(resource(t, "Dashboard").Properties.DashboardBody);
-    expect(JSON.parse(body).widgets.length).toBeGreaterThanOrEqual(6);
-    expect(body).toContain(names.buckets[0]?.replicaBucket);
+  it("shows verdict rates for every validator verdict, alerts and duplicates", () => {
+    const verdicts = metricsOf(/^Verdicts/).map((metric: unknown[]) => metric[1]);
+    expect(verdicts).toEqual(
+      expect.arrayContaining(["Outcome.MATCH", "Outcome.MISMATCH", "Outcome.REPLICATION_OVERDUE"]),
+    );
+    for (const metric of metricsOf(/^Verdicts/)) {
+      expect(metric.slice(0, 4)).toEqual([
+        "BackupValidator",
+        metric[1],
+        "service",
+        "checksum-validator",
+      ]);
+    }
+    expect(metricsOf(/^Alerts/).map((metric: unknown[]) => metric[1])).toEqual([
+      "AlertsPublished",
+      "MessagesAlerted",
+      "DuplicateReportsSuppressed",
+    ]);
+  });
+
+  it("shows observed replication lag, failures, queue ages, deep-verification bytes and the last audit", () => {
+    const metricNames = (title: RegExp) => metricsOf(title).map((metric: unknown[]) => metric[1]);
+    expect(metricNames(/^Replication lag observed/)).toEqual(
+      expect.arrayContaining(["ReplicationLagObserved", "ReplicationLatency"]),
+    );
+    expect(metricNames(/^Failures/)).toEqual(
+      expect.arrayContaining([
+        "RecordsFailed",
+        "AlertPublishFailures",
+        "Errors",
+        "Throttles",
+        "OperationsFailedReplication",
+      ]),
+    );
+    expect(metricsOf(/^Oldest message per queue/).map((metric: unknown[]) => metric[3])).toEqual([
+      names.validationQueue,
+      names.validationDlq,
+      names.failureQueue,
+      names.failureDlq,
+    ]);
+    expect(metricNames(/^Deep verification/)).toEqual(["DeepVerificationBytesRead"]);
+    expect(metricNames(/^Last audit/)).toEqual(["AuditObjectsChecked", "AuditProblems"]);
+    // Laid out without overlap: no two widgets share a cell.
+    const cells = body().widgets.map((widget: any) => `${widget.x},${widget.y}`);
+    expect(new Set(cells).size).toBe(cells.length);
   });
 });
 
@@ -790,7 +1038,7 @@ describe("outputs", () => {
     expect(Object.keys(t.Outputs)).toEqual(
       expect.arrayContaining([
         ...REQUIRED_OUTPUT_NAMES,
-        ...OPTIONAL_OUTPUT_NAMES,
+        ...OPTIONAL_OUTPUT_NAMES.filter((name) => !LOCAL_ONLY_OUTPUT_NAMES.includes(name)),
         "PrimaryBucketDocuments",
         "ReplicaBucketDocuments",
       ]),
@@ -801,6 +1049,8 @@ describe("outputs", () => {
     expect(t.Outputs.Stage?.Value).toBe("dev");
     // The deadline the validator gets (REPLICATION_DEADLINE_SECONDS "900"), for `npm run verify`.
     expect(t.Outputs.ReplicationDeadlineSeconds?.Value).toBe("900");
+    expect(t.Outputs.AlarmTopicArn?.Value).toEqual({ Ref: "AlarmTopic" });
+    expect(t.Outputs.AlarmNamePrefix?.Value).toBe("backup-validator-dev-");
     expect(sub(t.Outputs.ReplicaBucketMedia?.Value)).toBe(names.buckets[1]?.replicaBucket);
   });
 });

@@ -2,6 +2,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { infraMain } from "../../../scripts/infra/main.ts";
 
@@ -14,6 +15,41 @@ describe("infra commands", () => {
 
   it.each(["deploy", "remove"])("refuses %s without --stage", async (command) => {
     await expect(infraMain([command])).rejects.toThrow(`${command} needs --stage <stage>`);
+  });
+
+  it("refuses to remove a stage that is not disposable without --yes when it cannot ask", async () => {
+    // Prepare: no terminal (a script, CI)
+    const stderr: string[] = [];
+    const io = {
+      stdin: Object.assign(Readable.from([]), { isTTY: false }),
+      stderr: { write: (chunk: string) => stderr.push(chunk) },
+    };
+
+    // Act
+    const code = await infraMain(["remove", "--stage", "prod"], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.join("")).toContain(
+      'Refusing to remove the stacks backup-validator-prod and backup-validator-replica-prod (data buckets are kept) without --yes: stage "prod" is not one of local, dev',
+    );
+  });
+
+  it("asks on a terminal, and removes nothing unless the stage's name is typed", async () => {
+    // Prepare
+    const stderr: string[] = [];
+    const io = {
+      stdin: Object.assign(Readable.from(["yes\n"]), { isTTY: true }),
+      stderr: { write: (chunk: string) => stderr.push(chunk) },
+    };
+
+    // Act
+    const code = await infraMain(["remove", "--stage", "prod"], io);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.join("")).toContain("Type the stage name (prod) to go on: ");
+    expect(stderr.join("")).toContain("Not removed.");
   });
 
   it("packages both stacks offline into --out", async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { S3Client } from "@aws-sdk/client-s3";
 import {
   GetQueueAttributesCommand,
@@ -30,6 +31,7 @@ const sqsMock = mockClient(sqs);
 const clients: AwsClients = {
   sqs,
   cloudFormation: new CloudFormationClient({ region: "us-east-1" }),
+  cloudWatch: new CloudWatchClient({ region: "us-east-1" }),
   s3: () => new S3Client({ region: "us-east-1" }),
   destroy() {},
 };

@@ -450,7 +450,7 @@ describe("npm run redrive (manual path, on the emulator)", () => {
       [["stray"], 'unexpected "stray"'],
       [["--region", "Mars"], "--region: must be an AWS region"],
       [["--stage", "a b"], "--stage: must be 1-64 lowercase letters, digits and hyphens"],
-      [["--endpoint", "not a url"], "--endpoint must be a URL"],
+      [["--endpoint", "not a url"], "--endpoint-url must be a URL"],
     ] as const) {
       const { io, stderr } = testIo();
       expect(await redriveMain([...stack.args, ...args], io)).toBe(2);

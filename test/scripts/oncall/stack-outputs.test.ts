@@ -6,6 +6,7 @@ import {
   DescribeStacksCommand,
   ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
@@ -23,6 +24,7 @@ const sqsMock = mockClient(sqs);
 const clients: AwsClients = {
   sqs,
   cloudFormation,
+  cloudWatch: new CloudWatchClient({ region: "us-east-1" }),
   s3: () => new S3Client({ region: "us-east-1" }),
   destroy() {},
 };

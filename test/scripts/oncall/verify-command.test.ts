@@ -114,7 +114,9 @@ describe("npm run verify", () => {
 
       // Assess
       expect(exitCode).toBe(code);
-      expect(stdout().split("\n")[0]).toBe(`${verdict}  s3://${PRIMARY}/${key}`);
+      // A missing object reads "not found", with the keys tried, rather than a verdict.
+      const shown = verdict === "SOURCE_GONE" ? "NOT FOUND" : verdict;
+      expect(stdout().split("\n")[0]).toBe(`${shown}  s3://${PRIMARY}/${key}`);
       expect(outcome).toEqual({ failedRecords: 0, ...lambda });
     },
   );
@@ -215,6 +217,38 @@ describe("npm run verify", () => {
       replicaRegion: "us-west-2",
       replicationDeadlineSeconds: 900,
     });
+  });
+
+  it("tries a key copied from an S3 notification decoded too, as the validator does", async () => {
+    // Prepare: the notification's form of "q3 report+final.pdf"
+    const { io, stdout } = testIo();
+
+    // Act
+    const exitCode = await verifyMain(
+      [`s3://${PRIMARY}/q3+report%2Bfinal.pdf`, "--json", ...stack.args],
+      io,
+    );
+
+    // Assess
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout())).toMatchObject({ verdict: "MATCH", key: "q3 report+final.pdf" });
+  });
+
+  it("says NOT FOUND for a mistyped key and lists the keys it tried (not 'deleted')", async () => {
+    // Prepare
+    const { io, stdout } = testIo();
+
+    // Act
+    const exitCode = await verifyMain([`s3://${PRIMARY}/reports/q3+fnal.pdf`, ...stack.args], io);
+
+    // Assess
+    expect(exitCode).toBe(1);
+    const text = stdout();
+    expect(text).toContain(`NOT FOUND  s3://${PRIMARY}/reports/q3+fnal.pdf`);
+    expect(text).toContain(`  s3://${PRIMARY}/reports/q3+fnal.pdf\n`);
+    expect(text).toContain(`  's3://${PRIMARY}/reports/q3 fnal.pdf'\n`);
+    expect(text).not.toContain("deleted or expired before");
+    expect(text.match(/^ {2}\S/gm)).toHaveLength(2);
   });
 
   it("takes the deadline from the stack output ReplicationDeadlineSeconds, not the shell", async () => {

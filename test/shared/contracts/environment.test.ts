@@ -146,14 +146,31 @@ describe("loadValidatorConfig", () => {
 });
 
 describe("loadNotifierConfig", () => {
-  const valid = { ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:alerts", STAGE: "prod" };
+  const valid = {
+    ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:alerts",
+    STAGE: "prod",
+    ALERTS_SENT_TABLE: "backup-validator-prod-alerts-sent",
+  };
 
-  it("reads the topic and the stage", () => {
+  it("reads the topic, the stage and the alerts-sent table; a day's window, no chat JSON by default", () => {
     expect(loadNotifierConfig(valid)).toEqual({
       alertTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
       stage: "prod",
+      alertsSentTable: "backup-validator-prod-alerts-sent",
+      deduplicationWindowSeconds: 86_400,
+      chatNotifications: false,
       sdkRequestTimeoutMs: DEFAULT_SDK_REQUEST_TIMEOUT_MS,
     });
+  });
+
+  it("reads the window and the chat switch", () => {
+    expect(
+      loadNotifierConfig({
+        ...valid,
+        ALERT_DEDUPLICATION_WINDOW_SECONDS: "3600",
+        CHAT_NOTIFICATIONS: "true",
+      }),
+    ).toMatchObject({ deduplicationWindowSeconds: 3600, chatNotifications: true });
   });
 
   it.each([
@@ -163,6 +180,16 @@ describe("loadNotifierConfig", () => {
       "ALERT_TOPIC_ARN: must be an SNS topic ARN",
     ],
     [{ STAGE: undefined }, "STAGE: is required"],
+    [{ ALERTS_SENT_TABLE: undefined }, "ALERTS_SENT_TABLE: is required"],
+    [
+      { ALERTS_SENT_TABLE: "a b" },
+      'ALERTS_SENT_TABLE: must be a DynamoDB table name (3-255 letters, digits, _ . -) (got "a b")',
+    ],
+    [
+      { ALERT_DEDUPLICATION_WINDOW_SECONDS: "5" },
+      "ALERT_DEDUPLICATION_WINDOW_SECONDS: must be between 60 and 604800",
+    ],
+    [{ CHAT_NOTIFICATIONS: "yes" }, 'CHAT_NOTIFICATIONS: must be true or false (got "yes")'],
     // The same rule as the stacks': stages become part of bucket names.
     [
       { STAGE: "Prod" },
@@ -189,6 +216,7 @@ describe("the environment builders", () => {
     const notifier = notifierEnvironment({
       alertTopicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
       stage: "dev",
+      alertsSentTable: "backup-validator-dev-alerts-sent",
     });
 
     // Act

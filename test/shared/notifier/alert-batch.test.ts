@@ -1,4 +1,6 @@
-import { describe, expect, it, vi } from "vitest";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import {
   DIGEST_INDEX_LIMIT_BYTES,
   MAX_BODY_BYTES,
@@ -7,9 +9,11 @@ import {
   startAlertBatch,
 } from "../../../shared/notifier/alert-batch.ts";
 import type { Alert, AlertPublisher } from "../../../shared/notifier/alert-publisher.ts";
+import { AlertBeingSentError, dynamoDbAlertsSent } from "../../../shared/notifier/alerts-sent.ts";
 import type { Log } from "../../../shared/observability.ts";
 import { fixtureText } from "../../helpers/events.ts";
-import { failureQueueRecord, records, reportFor, STAGE } from "../../helpers/reports.ts";
+import { lambdaContext } from "../../helpers/lambda-context.ts";
+import { failureQueueRecord, records, reportFor, STAGE, words } from "../../helpers/reports.ts";
 
 const context = { stage: STAGE };
 
@@ -86,7 +90,7 @@ describe("planAlerts: one alert per report, a digest per kind", () => {
     expect(alert?.subject).toBe(
       "[backup-validator prod] UNRECOGNISED_MESSAGE: unreadable failure report",
     );
-    expect(alert?.body).toContain("cannot read (invalid evidence)");
+    expect(words(alert?.body ?? "")).toContain("cannot read (invalid evidence)");
     expect(alert?.body).toContain('"evidence":{"compared":42}');
   });
 });
@@ -188,7 +192,7 @@ describe("startAlertBatch: each message waits for its own alert", () => {
   it("publishes a digest once however many of its messages ask", async () => {
     // Prepare
     const { publisher, published } = recordingPublisher();
-    const batch = startAlertBatch(
+    const batch = await startAlertBatch(
       { publisher, stage: STAGE, log: silentLog() },
       records(["x", "y", "z"]),
     );
@@ -206,7 +210,7 @@ describe("startAlertBatch: each message waits for its own alert", () => {
     const { publisher } = recordingPublisher((alert) => alert.attributes.alertType === "digest");
     const metrics = { addMetric: vi.fn() };
     const log = silentLog();
-    const batch = startAlertBatch(
+    const batch = await startAlertBatch(
       { publisher, stage: STAGE, log, metrics },
       records([JSON.stringify(reportFor("MISMATCH")), "x", "y"]),
     );
@@ -227,10 +231,145 @@ describe("startAlertBatch: each message waits for its own alert", () => {
   });
 
   it("refuses a message that is not in the batch", async () => {
-    const batch = startAlertBatch(
+    const batch = await startAlertBatch(
       { publisher: recordingPublisher().publisher, stage: STAGE, log: silentLog() },
       [],
     );
     await expect(batch.deliver("nope")).rejects.toThrow("message nope is not part of this batch");
+  });
+});
+
+describe("startAlertBatch with the alerts-sent store: one alert per report across batches", () => {
+  let dynamo: DynamoDbStandIn;
+  let client: DynamoDBClient;
+  beforeAll(async () => {
+    dynamo = await startDynamoDbStandIn({ tableName: "alert-batch-test" });
+    client = dynamo.client;
+  });
+  afterAll(async () => {
+    await dynamo.stop();
+  });
+
+  function recording() {
+    const published: Alert[] = [];
+    const publisher: AlertPublisher = {
+      publish: async (alert) => {
+        published.push(alert);
+      },
+    };
+    const metrics = { addMetric: vi.fn() };
+    const alertsSent = dynamoDbAlertsSent({
+      client,
+      tableName: dynamo.tableName,
+      windowSeconds: 3600,
+    });
+    // As the handler does per invocation: a claim expires with the invocation holding it.
+    alertsSent.registerContext(lambdaContext("backup-validator-prod-failure-notifier"));
+    return { published, deps: { publisher, stage: STAGE, log: silentLog(), metrics, alertsSent } };
+  }
+  const deliverAll = async (batch: { deliver(id: string): Promise<void> }, ids: string[]) => {
+    for (const id of ids) await batch.deliver(id);
+  };
+
+  it("acknowledges a report alerted in an earlier batch without a second alert, and counts it", async () => {
+    // Prepare: the same report, delivered again in a later batch (a redrive, a retry)
+    const { published, deps } = recording();
+    const body = JSON.stringify(reportFor("MISMATCH", "dedupe/one.pdf"));
+    await deliverAll(await startAlertBatch(deps, records([body])), ["msg-01"]);
+
+    // Act
+    await deliverAll(await startAlertBatch(deps, records([body])), ["msg-01"]);
+
+    // Assess
+    expect(published).toHaveLength(1);
+    expect(deps.metrics.addMetric).toHaveBeenCalledWith("DuplicateReportsSuppressed", "Count", 1);
+  });
+
+  it("leaves a report alerted earlier out of a digest of new ones", async () => {
+    // Prepare
+    const { published, deps } = recording();
+    const old = JSON.stringify(reportFor("MISMATCH", "dedupe/old.pdf"));
+    await deliverAll(await startAlertBatch(deps, records([old])), ["msg-01"]);
+    const batch = await startAlertBatch(
+      deps,
+      records([
+        old,
+        JSON.stringify(reportFor("MISMATCH", "dedupe/new-1.pdf")),
+        JSON.stringify(reportFor("MISMATCH", "dedupe/new-2.pdf")),
+      ]),
+    );
+
+    // Act
+    await deliverAll(batch, ["msg-01", "msg-02", "msg-03"]);
+
+    // Assess
+    expect(published).toHaveLength(2);
+    const digest = published[1];
+    expect(digest?.subject).toContain("2x MISMATCH");
+    expect(digest?.body).not.toContain("dedupe/old.pdf");
+  });
+
+  it("alerts a report delivered twice in one batch once, both messages acknowledged", async () => {
+    // Prepare
+    const { published, deps } = recording();
+    const body = JSON.stringify(reportFor("REPLICA_MISSING", "dedupe/twice.pdf"));
+    const batch = await startAlertBatch(deps, records([body, body]));
+
+    // Act
+    await deliverAll(batch, ["msg-01", "msg-02"]);
+
+    // Assess
+    expect(published).toHaveLength(1);
+  });
+
+  it("still alerts when the store is unreachable (an alert beats silence), and says so", async () => {
+    // Prepare
+    const { published, deps } = recording();
+    const broken = dynamoDbAlertsSent({ client, tableName: "missing", windowSeconds: 60 });
+    const log = silentLog();
+    const batch = await startAlertBatch(
+      { ...deps, log, alertsSent: broken },
+      records([JSON.stringify(reportFor("MISMATCH", "dedupe/store-down.pdf"))]),
+    );
+
+    // Act
+    await batch.deliver("msg-01");
+
+    // Assess
+    expect(published).toHaveLength(1);
+    expect(deps.metrics.addMetric).toHaveBeenCalledWith("AlertStoreErrors", "Count", 1);
+    expect(log.error).toHaveBeenCalledWith(
+      "alerts-sent store failed; the alert is sent anyway (a duplicate is possible)",
+      expect.objectContaining({ messageId: "msg-01" }),
+    );
+  });
+
+  it("retries a report another invocation is alerting right now, without publishing", async () => {
+    // Prepare: another invocation holds the report
+    const { published, deps } = recording();
+    const body = JSON.stringify(reportFor("MISMATCH", "dedupe/held.pdf"));
+    let release: () => void = () => {};
+    const holder = await startAlertBatch(
+      {
+        ...deps,
+        publisher: { publish: () => new Promise<void>((resolve) => (release = resolve)) },
+      },
+      records([body]),
+    );
+    const holding = holder.deliver("msg-01");
+    await vi.waitFor(async () =>
+      expect(
+        await deps.alertsSent.lookup(reportFor("MISMATCH", "dedupe/held.pdf").reportId),
+      ).toEqual({ state: "sending" }),
+    );
+
+    // Act
+    const batch = await startAlertBatch(deps, records([body]));
+
+    // Assess
+    await expect(batch.deliver("msg-01")).rejects.toBeInstanceOf(AlertBeingSentError);
+    expect(published).toEqual([]);
+    release();
+    await holding;
   });
 });

@@ -10,6 +10,7 @@ import {
   records,
   reportFor,
   STAGE,
+  words,
 } from "../../helpers/reports.ts";
 
 /**
@@ -31,6 +32,7 @@ function asEmail(alert: Alert): string {
 }
 
 const snapshot = (name: string) => `./alerts/${name}.txt`;
+/** The text with every run of white space as one space: wrapped prose reads as written. */
 
 const SUBJECTS: Record<ReportedVerdict, string> = {
   MISMATCH: "[backup-validator prod] MISMATCH documents: reports/q3.pdf",
@@ -65,9 +67,11 @@ describe("failure reports: one alert per verdict", () => {
       ...(report.object ? { bucket: report.object.bucket } : {}),
       ...(report.category ? { category: report.category } : {}),
       alertType: "single",
+      reportId: report.reportId,
     });
     expect(alert.body).toMatch(new RegExp(`^${verdict} \\(severity: ${report.severity}\\)`));
-    expect(alert.body).toContain(`Finding: ${report.summary}`);
+    // Prose is wrapped at 78 columns: compare its words, not its line breaks.
+    expect(words(alert.body)).toContain(`Finding: ${report.summary}`);
     expect(alert.body).toContain("WHAT TO DO NEXT");
     expect(alert.body).toContain("npm run dlq -- inspect --stage prod --queue validation");
     expect(alert.body).toContain(`Report ID:        ${report.reportId}`);
@@ -85,13 +89,13 @@ describe("failure reports: one alert per verdict", () => {
     );
     expect(body).toMatch(/Replication status +COMPLETED +REPLICA\n/);
     expect(body).toContain(
-      "Primary object: https://us-east-1.console.aws.amazon.com/s3/object/backup-validator-prod-documents-primary?region=us-east-1&bucketType=general&prefix=reports%2Fq3.pdf&versionId=3HL4kqtJvjVBH40Nrjfkd.Wq5v1LZg0b",
+      "Primary object:\n    https://us-east-1.console.aws.amazon.com/s3/object/backup-validator-prod-documents-primary?region=us-east-1&bucketType=general&prefix=reports%2Fq3.pdf&versionId=3HL4kqtJvjVBH40Nrjfkd.Wq5v1LZg0b",
     );
     expect(body).toContain(
-      "Replica object: https://us-west-2.console.aws.amazon.com/s3/object/backup-validator-prod-documents-replica?region=us-west-2",
+      "Replica object:\n    https://us-west-2.console.aws.amazon.com/s3/object/backup-validator-prod-documents-replica?region=us-west-2",
     );
     expect(body).toContain(
-      "backup-validator-prod-failure: https://us-east-1.console.aws.amazon.com/sqs/v3/home?region=us-east-1#/queues/https%3A%2F%2Fsqs.us-east-1.amazonaws.com%2F111122223333%2Fbackup-validator-prod-failure",
+      "backup-validator-prod-failure:\n    https://us-east-1.console.aws.amazon.com/sqs/v3/home?region=us-east-1#/queues/https%3A%2F%2Fsqs.us-east-1.amazonaws.com%2F111122223333%2Fbackup-validator-prod-failure",
     );
     expect(body).toContain("Uploaded:    2024-03-04T10:15:30Z (S3 event time)");
     expect(body).toContain("Checks run:  1");
@@ -109,8 +113,8 @@ describe("failure reports: one alert per verdict", () => {
 
     // Assess
     expect(body).toContain("<- differs (not comparable, see EVIDENCE)");
-    expect(body).toContain("This is NOT evidence of corruption");
-    expect(body).toContain(
+    expect(words(body)).toContain("This is NOT evidence of corruption");
+    expect(words(body)).toContain(
       "Bytes read: none (5,368,709,120 bytes (5.0 GiB) of the primary's bytes to read is above the deep-verification size limit, DEEP_VERIFY_MAX_BYTES)",
     );
     expect(body).toContain(`    ${VERIFY} --deep\n`);
@@ -121,10 +125,10 @@ describe("failure reports: one alert per verdict", () => {
     const alert = alertFor(JSON.stringify(deepMismatchReport()));
 
     // Assess
-    expect(alert.body).toContain(
+    expect(words(alert.body)).toContain(
       "Verdict based on: replica's CRC32 checksum (full object) reproduced from the primary's bytes: computed kG1xJQ==, replica records 9Yc3aw== -> DIFFER",
     );
-    expect(alert.body).toContain(
+    expect(words(alert.body)).toContain(
       "Bytes read: 12,582,912 bytes (12.0 MiB) of the primary's bytes, in 0.4 s",
     );
     // Recorded values of other layouts differ without being evidence.
@@ -147,7 +151,7 @@ describe("failure reports: one alert per verdict", () => {
     // Assess
     expect(body).toContain("Uploaded:    2024-03-04T10:15:30.000Z (primary's Last-Modified)");
     expect(body).toContain(
-      "Primary object: https://us-east-1.console.aws.amazon.com/s3/object/backup-validator-prod-documents-primary?region=us-east-1&bucketType=general&prefix=reports%2Fq3.pdf\n",
+      "Primary object:\n    https://us-east-1.console.aws.amazon.com/s3/object/backup-validator-prod-documents-primary?region=us-east-1&bucketType=general&prefix=reports%2Fq3.pdf\n",
     );
     expect(body).toContain("Version:         none given (unversioned, or not in the event)");
     expect(body).toContain(
@@ -291,7 +295,7 @@ describe("anything else still alerts, showing the body", () => {
       stage: STAGE,
       alertType: "single",
     });
-    expect(alert.body).toContain(reason);
+    expect(words(alert.body)).toContain(reason);
     expect(alert.body).toContain("MESSAGE BODY (as received)");
     await expect(asEmail(alert)).toMatchFileSnapshot(snapshot(`unrecognised-${name}`));
   });

@@ -64,18 +64,24 @@ it("accounts for every upload: validated, reported once, or dead-lettered then r
   expect(result.redriveExitCode).toBe(0);
 });
 
-it("writes each alert as an email an operator can open", async () => {
+it("writes each alert as an RFC 5322 email an operator can open", async () => {
   expect(result.alertFiles).toHaveLength(3);
   const emails = await Promise.all(result.alertFiles.map((file) => readFile(file, "utf8")));
-  const subjects = emails.map((email) => /^Subject: (.*)$/m.exec(email)?.[1]).sort();
+  // Long headers are folded (a line break, then white space): unfold to read them.
+  const headersOf = (email: string) =>
+    email.slice(0, email.indexOf("\r\n\r\n")).replace(/\r\n[ \t]+/g, " ");
+  const subjects = emails.map((email) => /^Subject: (.*)$/m.exec(headersOf(email))?.[1]).sort();
   expect(subjects).toEqual([
     "[backup-validator local] MALFORMED_EVENT: a message on the validation... read: the body is not JSON",
     "[backup-validator local] MISMATCH media: corrupt/scenario-002.bin",
     "[backup-validator local] REPLICATION_OVERDUE databases: drop/scenario-003.bin",
   ]);
   for (const email of emails) {
-    expect(email).toMatch(/^X-SNS-Attribute-verdict: /m);
-    expect(email).toContain("\r\n\r\n");
+    expect(headersOf(email)).toMatch(/^X-Sns-Attribute-Verdict: /im);
+    expect(email).toContain("Content-Transfer-Encoding: quoted-printable");
+    // CRLF line ends only, and no line past 78 characters (RFC 5322 allows 998).
+    expect(email.replace(/\r\n/g, "")).not.toContain("\n");
+    expect(Math.max(...email.split("\r\n").map((line) => line.length))).toBeLessThanOrEqual(78);
   }
 });
 
