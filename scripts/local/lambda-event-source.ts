@@ -9,6 +9,7 @@
  * - records have the Lambda SQS event shape (attributes, camel-cased message attributes).
  * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
  */
+
 import {
   DeleteMessageBatchCommand,
   type Message,
@@ -23,6 +24,7 @@ import type {
   SQSMessageAttributes,
   SQSRecord,
 } from "aws-lambda";
+import { describeError } from "../../shared/errors.ts";
 import { lambdaContext } from "./lambda-context.ts";
 
 export type SqsHandler = (
@@ -56,6 +58,13 @@ export interface InvocationResult {
   readonly records: number;
   readonly failed: number;
   readonly error?: unknown;
+}
+
+/** "λ name: 10 record(s), 2 failed (the error)": one line per invocation, for progress output. */
+export function describeInvocation(result: InvocationResult): string {
+  const failed = result.failed > 0 ? `, ${result.failed} failed` : "";
+  const error = result.error === undefined ? "" : ` (${describeError(result.error)})`;
+  return `λ ${result.functionName}: ${result.records} record(s)${failed}${error}`;
 }
 
 export interface EventSource {

@@ -10,6 +10,7 @@ import { evidenceName } from "../../shared/integrity/compare.ts";
 import { formatDuration } from "../../shared/text.ts";
 import { LOCAL_STACK_OUTPUTS_FILE } from "../oncall/stack-outputs.ts";
 import type { FunctionLogRecord } from "./function-logs.ts";
+import { describeInvocation } from "./lambda-event-source.ts";
 import { deadLetteredObjects } from "./scenario/observe.ts";
 import { runScenario } from "./scenario/run.ts";
 import { renderSummary } from "./scenario/summary.ts";
@@ -93,9 +94,7 @@ export async function localStackMain(argv: readonly string[], io: LocalMainIo): 
       log,
       onEmail: (email) => log(`✉ ${email.subject}\n  ${email.path}`),
       onInvoke: (result) => {
-        if (result.failed > 0) {
-          log(`λ ${result.functionName}: ${result.records} record(s), ${result.failed} failed`);
-        }
+        if (result.failed > 0 || result.error !== undefined) log(describeInvocation(result));
       },
       onFunctionLog: (record) => {
         const line = verdictLine(record);

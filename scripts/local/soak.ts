@@ -13,6 +13,7 @@ import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { parseFailureReport } from "../../shared/contracts/failure-report.ts";
 import { parseMessageBody } from "../../shared/events/parse-message.ts";
 import { FAULTS, type Fault, randomFaults } from "./fault-proxy.ts";
+import { describeInvocation } from "./lambda-event-source.ts";
 import { deterministicBytes } from "./multipart.ts";
 import { type LocalStack, startLocalStack } from "./stack.ts";
 
@@ -66,8 +67,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakAccount> {
     stackOutputsFile: options.stackOutputsFile,
     fateOf: (_bucket, key) => (key.startsWith("corrupt/") ? "corrupt" : "replicate"),
     log: options.log,
-    onInvoke: (r) =>
-      options.log(`invoke ${r.functionName} ${r.records} ${r.failed} ${String(r.error)}`),
+    // Only what failed: a thousand objects make some two hundred invocations.
+    onInvoke: (result) => {
+      if (result.failed > 0 || result.error !== undefined) options.log(describeInvocation(result));
+    },
   });
   try {
     stack.faults.setPolicy(randomFaults(options.faultRate, options.seed));

@@ -10,6 +10,7 @@ import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { describeError } from "../../../shared/errors.ts";
 import { type CliIo, createAwsClients } from "../../oncall/cli.ts";
 import { redriveMain } from "../../oncall/redrive-command.ts";
+import { describeInvocation } from "../lambda-event-source.ts";
 import { deterministicBytes, MIN_PART_SIZE, multipartUpload } from "../multipart.ts";
 import type { ReplicaFate } from "../replication.ts";
 import { LOCAL_STAGE, type LocalStack, type LocalTimings, startLocalStack } from "../stack.ts";
@@ -53,10 +54,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     fateOf: (bucket, key) => fates.get(`${bucket}/${key}`) ?? "replicate",
     log,
     onEmail: (email) => log(`  ✉ alert written: ${email.subject}  (${email.path})`),
-    onInvoke: (invocation) =>
-      log(
-        `  λ ${invocation.functionName}: ${invocation.records} record(s)${invocation.failed ? `, ${invocation.failed} failed${invocation.error ? ` (${describeError(invocation.error)})` : ""}` : ""}`,
-      ),
+    onInvoke: (invocation) => log(`  ${describeInvocation(invocation)}`),
   });
   const finish = (fields: Partial<ScenarioResult>): ScenarioResult => ({
     objects: [],
