@@ -44,7 +44,7 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
     ),
   );
   return {
-    ...key(LOGICAL_IDS.queueKey, "the four SQS queues", [
+    ...key(LOGICAL_IDS.queueKey, "the SQS queues", [
       {
         // EventBridge encrypts what it sends to the validation queue and its DLQ; SQS calls
         // KMS on its behalf. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html
@@ -77,6 +77,30 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
         Resource: "*",
         Condition: via("sqs"),
       },
+      {
+        // Sending to an SSE-KMS queue takes kms:GenerateDataKey and kms:Decrypt.
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+        Sid: "AuditWorkerReports",
+        Effect: "Allow",
+        Principal: { AWS: role("audit-worker") },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: via("sqs"),
+      },
+      ...(inputs.auditSchedule === undefined
+        ? []
+        : [
+            {
+              // Scheduler sends what it could not deliver to its DLQ with the schedule's role.
+              // https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
+              Sid: "AuditSchedulerDeadLetters",
+              Effect: "Allow" as const,
+              Principal: { AWS: getAtt(LOGICAL_IDS.auditSchedulerRole, "Arn") },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+              Resource: "*",
+              Condition: via("sqs"),
+            },
+          ]),
     ]),
     ...key(LOGICAL_IDS.topicKey, "the alert topic", [
       {
