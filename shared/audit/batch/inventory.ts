@@ -86,8 +86,8 @@ export function runStart(run: string): Date | undefined {
   return Number.isNaN(date.getTime()) || date.toISOString() !== iso ? undefined : date;
 }
 
-/** ListObjectsV2, every page. */
-export function s3InventoryLister(s3: S3Client): InventoryLister {
+/** ListObjectsV2, every page (`pageSize` keys each: 1,000 is S3's most). */
+export function s3InventoryLister(s3: S3Client, pageSize = 1000): InventoryLister {
   return {
     async list(bucket, prefix, { delimiter, signal }) {
       const folders: string[] = [];
@@ -99,6 +99,7 @@ export function s3InventoryLister(s3: S3Client): InventoryLister {
             Bucket: bucket,
             Prefix: prefix,
             Delimiter: delimiter,
+            MaxKeys: pageSize,
             ContinuationToken: continuationToken,
           }),
           { abortSignal: signal },
