@@ -15,21 +15,17 @@ import type { Context } from "aws-lambda";
 import { settings } from "../../resources/settings.ts";
 import type { BatchOperationsResponse } from "../../shared/audit/batch/batch-operations.ts";
 import { lambdaContext } from "../local/lambda-context.ts";
-import { startLatencyProxy } from "./latency-proxy.ts";
 import {
-  loadHandler,
+  behindLatency,
   objectKey,
   PRIMARY_REGION,
   percentile,
   REPLICA_REGION,
-  startBenchStack,
-  uploadIdenticalPairs,
+  type RoundTrips,
 } from "./stack.ts";
 
-export interface AuditWorkerBenchOptions {
+export interface AuditWorkerBenchOptions extends RoundTrips {
   readonly objects: number;
-  readonly primaryMs: number;
-  readonly replicaMs: number;
 }
 
 type WorkerHandler = (event: unknown, context: Context) => Promise<BatchOperationsResponse>;
@@ -38,81 +34,69 @@ export async function benchAuditWorker(
   options: AuditWorkerBenchOptions,
   progress: (line: string) => void,
 ): Promise<string[]> {
-  const stack = await startBenchStack("audit-worker");
-  const proxy = await startLatencyProxy(stack.endpoint, {
-    [PRIMARY_REGION]: options.primaryMs,
-    [REPLICA_REGION]: options.replicaMs,
-  });
-  const { handler, restore } = await loadHandler<WorkerHandler>(
+  return behindLatency<WorkerHandler>(
     "audit-worker",
-    stack.auditWorkerEnvironment(proxy.endpoint),
-  );
-  try {
-    progress(`uploading ${options.objects} objects (and identical replicas)…`);
-    await uploadIdenticalPairs(stack, options.objects);
-    const raw = {
-      primary: stack.s3(PRIMARY_REGION, proxy.endpoint),
-      replica: stack.s3(REPLICA_REGION, proxy.endpoint),
-    };
-    const invocation = (index: number) => ({
-      invocationSchemaVersion: "2.0",
-      invocationId: `bench-invocation-${index}`,
-      job: { id: "bench-job", userArguments: { stage: "bench", runId: "bench" } },
-      tasks: [
-        {
-          taskId: `task-${index}`,
-          s3Key: encodeURIComponent(objectKey(index)),
-          s3VersionId: null,
-          s3Bucket: stack.primaryBucket,
-        },
-      ],
-    });
-    const rawHeads = (index: number) =>
-      Promise.all([
-        head(raw.primary, stack.primaryBucket, objectKey(index)),
-        head(raw.replica, stack.replicaBucket, objectKey(index)),
-      ]);
-    // Warm up connections and code paths on both sides before measuring.
-    await handler(invocation(0), lambdaContext("bench"));
-    await rawHeads(0);
+    options,
+    "audit-worker",
+    progress,
+    async (run) => {
+      const { stack, handler, raw } = run;
+      const invocation = (index: number) => ({
+        invocationSchemaVersion: "2.0",
+        invocationId: `bench-invocation-${index}`,
+        job: { id: "bench-job", userArguments: { stage: "bench", runId: "bench" } },
+        tasks: [
+          {
+            taskId: `task-${index}`,
+            s3Key: encodeURIComponent(objectKey(index)),
+            s3VersionId: null,
+            s3Bucket: stack.primaryBucket,
+          },
+        ],
+      });
+      const rawHeads = (index: number) =>
+        Promise.all([
+          head(raw.primary, stack.primaryBucket, objectKey(index)),
+          head(raw.replica, stack.replicaBucket, objectKey(index)),
+        ]);
+      // Warm up connections and code paths on both sides before measuring.
+      await handler(invocation(0), lambdaContext("bench"));
+      await rawHeads(0);
 
-    const measured = { worker: [] as number[], raw: [] as number[] };
-    const verdicts = new Map<string, number>();
-    for (let index = 0; index < options.objects; index += 1) {
-      // Interleaved, so that drift of the machine affects both alike.
-      const started = performance.now();
-      const response = await handler(invocation(index), lambdaContext("bench"));
-      measured.worker.push(performance.now() - started);
-      for (const result of response.results) {
-        const verdict =
-          result.resultCode === "Succeeded"
-            ? (JSON.parse(result.resultString) as { verdict: string }).verdict
-            : result.resultCode;
-        verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
+      const measured = { worker: [] as number[], raw: [] as number[] };
+      const verdicts = new Map<string, number>();
+      for (let index = 0; index < options.objects; index += 1) {
+        // Interleaved, so that drift of the machine affects both alike.
+        const started = performance.now();
+        const response = await handler(invocation(index), lambdaContext("bench"));
+        measured.worker.push(performance.now() - started);
+        for (const result of response.results) {
+          const verdict =
+            result.resultCode === "Succeeded"
+              ? (JSON.parse(result.resultString) as { verdict: string }).verdict
+              : result.resultCode;
+          verdicts.set(verdict, (verdicts.get(verdict) ?? 0) + 1);
+        }
+        const rawStarted = performance.now();
+        await rawHeads(index);
+        measured.raw.push(performance.now() - rawStarted);
       }
-      const rawStarted = performance.now();
-      await rawHeads(index);
-      measured.raw.push(performance.now() - rawStarted);
-    }
 
-    const median = (values: readonly number[]) => percentile(values, 50);
-    const perObjectMs = median(measured.worker);
-    const memoryGb = settings.functions["audit-worker"].memorySizeMb / 1024;
-    // Lambda bills each invocation's duration rounded up to the millisecond.
-    const gbSecondsPerMillion = (Math.ceil(perObjectMs) / 1000) * memoryGb * 1_000_000;
-    return [
-      `round trips added        ${options.primaryMs} ms to ${PRIMARY_REGION} (primary), ${options.replicaMs} ms to ${REPLICA_REGION} (replica)`,
-      `objects                  ${options.objects}, one invocation each, one after another`,
-      `verdicts                 ${[...verdicts].map(([verdict, count]) => `${verdict} ${count}`).join(", ")}`,
-      `raw HEADs of an object   ${median(measured.raw).toFixed(1)} ms (both sides at once: the floor)`,
-      `worker per object        ${perObjectMs.toFixed(1)} ms median, ${percentile(measured.worker, 95).toFixed(1)} ms p95 = ${(perObjectMs / median(measured.raw)).toFixed(2)}× the raw HEADs`,
-      `Lambda per million       ${(gbSecondsPerMillion / 1000).toFixed(1)} k GB-s at ${settings.functions["audit-worker"].memorySizeMb} MB (the median, rounded up to the millisecond)`,
-    ];
-  } finally {
-    restore();
-    await proxy.stop();
-    await stack.stop();
-  }
+      const median = (values: readonly number[]) => percentile(values, 50);
+      const perObjectMs = median(measured.worker);
+      const memoryGb = settings.functions["audit-worker"].memorySizeMb / 1024;
+      // Lambda bills each invocation's duration rounded up to the millisecond.
+      const gbSecondsPerMillion = (Math.ceil(perObjectMs) / 1000) * memoryGb * 1_000_000;
+      return [
+        `round trips added        ${options.primaryMs} ms to ${PRIMARY_REGION} (primary), ${options.replicaMs} ms to ${REPLICA_REGION} (replica)`,
+        `objects                  ${options.objects}, one invocation each, one after another`,
+        `verdicts                 ${[...verdicts].map(([verdict, count]) => `${verdict} ${count}`).join(", ")}`,
+        `raw HEADs of an object   ${median(measured.raw).toFixed(1)} ms (both sides at once: the floor)`,
+        `worker per object        ${perObjectMs.toFixed(1)} ms median, ${percentile(measured.worker, 95).toFixed(1)} ms p95 = ${(perObjectMs / median(measured.raw)).toFixed(2)}× the raw HEADs`,
+        `Lambda per million       ${(gbSecondsPerMillion / 1000).toFixed(1)} k GB-s at ${settings.functions["audit-worker"].memorySizeMb} MB (the median, rounded up to the millisecond)`,
+      ];
+    },
+  );
 }
 
 function head(s3: S3Client, bucket: string, key: string) {

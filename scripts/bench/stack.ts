@@ -16,6 +16,7 @@ import {
 import { onEmulatorOrigin } from "../local/emulator-urls.ts";
 import { lambdaContext } from "../local/lambda-context.ts";
 import { type SqsHandler, toSqsRecord } from "../local/lambda-event-source.ts";
+import { startLatencyProxy } from "./latency-proxy.ts";
 
 export const BATCH = 10;
 export const PRIMARY_REGION = "us-east-1";
@@ -185,6 +186,59 @@ export async function loadHandler<Handler>(
       }
     },
   };
+}
+
+export interface RoundTrips {
+  readonly primaryMs: number;
+  readonly replicaMs: number;
+}
+
+export interface BehindLatency<Handler> {
+  readonly stack: BenchStack;
+  readonly handler: Handler;
+  /** S3 clients of both regions through the same proxy: the raw requests, the floor. */
+  readonly raw: { readonly primary: S3Client; readonly replica: S3Client };
+}
+
+/**
+ * A bench stack behind the latency proxy (a round trip per request by region) with `objects`
+ * identical pairs, and a function's real handler loaded to go through it; all torn down once
+ * `work` is done.
+ */
+export async function behindLatency<Handler>(
+  name: string,
+  options: RoundTrips & { readonly objects: number },
+  functionName: "checksum-validator" | "audit-worker",
+  progress: (line: string) => void,
+  work: (run: BehindLatency<Handler>) => Promise<string[]>,
+): Promise<string[]> {
+  const roundTrips = options;
+  const stack = await startBenchStack(name);
+  const proxy = await startLatencyProxy(stack.endpoint, {
+    [PRIMARY_REGION]: roundTrips.primaryMs,
+    [REPLICA_REGION]: roundTrips.replicaMs,
+  });
+  const environment =
+    functionName === "audit-worker"
+      ? stack.auditWorkerEnvironment(proxy.endpoint)
+      : stack.validatorEnvironment(proxy.endpoint);
+  const { handler, restore } = await loadHandler<Handler>(functionName, environment);
+  try {
+    progress(`uploading ${options.objects} objects (and identical replicas)…`);
+    await uploadIdenticalPairs(stack, options.objects);
+    return await work({
+      stack,
+      handler,
+      raw: {
+        primary: stack.s3(PRIMARY_REGION, proxy.endpoint),
+        replica: stack.s3(REPLICA_REGION, proxy.endpoint),
+      },
+    });
+  } finally {
+    restore();
+    await proxy.stop();
+    await stack.stop();
+  }
 }
 
 export interface BatchRun {

@@ -298,23 +298,18 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1
 /** Reads and validates the audit-starter's settings; throws ConfigurationError. */
 export function loadAuditStarterConfig(env: Environment): AuditStarterConfig {
   const names = AUDIT_STARTER_VARIABLES;
-  const workerFunctionArn = requireString(env, names.workerFunctionArn);
-  const [, partition, accountId] = FUNCTION_ARN.exec(workerFunctionArn) ?? [];
-  if (partition === undefined || accountId === undefined) {
-    throw new ConfigurationError(
-      names.workerFunctionArn,
-      "must be a Lambda function ARN such as arn:aws:lambda:us-east-1:111122223333:function:name (no version or alias)",
-      workerFunctionArn,
-    );
-  }
-  const jobRoleArn = requireString(env, names.jobRoleArn);
-  if (!ROLE_ARN.test(jobRoleArn)) {
-    throw new ConfigurationError(
-      names.jobRoleArn,
-      "must be an IAM role ARN such as arn:aws:iam::111122223333:role/name",
-      jobRoleArn,
-    );
-  }
+  const [workerFunctionArn, partition = "", accountId = ""] = requireMatch(
+    env,
+    names.workerFunctionArn,
+    FUNCTION_ARN,
+    "must be a Lambda function ARN such as arn:aws:lambda:us-east-1:111122223333:function:name (no version or alias)",
+  );
+  const [jobRoleArn] = requireMatch(
+    env,
+    names.jobRoleArn,
+    ROLE_ARN,
+    "must be an IAM role ARN such as arn:aws:iam::111122223333:role/name",
+  );
   const inventoryBucket = requireString(env, names.inventoryBucket);
   checkBucketName(inventoryBucket, names.inventoryBucket);
   return {
@@ -401,22 +396,18 @@ const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.
 /** Reads and validates the failure-notifier's settings; throws ConfigurationError. */
 export function loadNotifierConfig(env: Environment): NotifierConfig {
   const names = NOTIFIER_VARIABLES;
-  const alertTopicArn = requireString(env, names.alertTopicArn);
-  if (!TOPIC_ARN.test(alertTopicArn)) {
-    throw new ConfigurationError(
-      names.alertTopicArn,
-      "must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:alerts",
-      alertTopicArn,
-    );
-  }
-  const alertsSentTable = requireString(env, names.alertsSentTable);
-  if (!TABLE_NAME.test(alertsSentTable)) {
-    throw new ConfigurationError(
-      names.alertsSentTable,
-      "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
-      alertsSentTable,
-    );
-  }
+  const [alertTopicArn] = requireMatch(
+    env,
+    names.alertTopicArn,
+    TOPIC_ARN,
+    "must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:alerts",
+  );
+  const [alertsSentTable] = requireMatch(
+    env,
+    names.alertsSentTable,
+    TABLE_NAME,
+    "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
+  );
   return {
     alertTopicArn,
     stage: checkStage(requireString(env, names.stage), names.stage),
@@ -444,6 +435,19 @@ export function requireString(env: Environment, name: string): string {
   const value = env[name]?.trim();
   if (value === undefined || value === "") throw new ConfigurationError(name, "is required");
   return value;
+}
+
+/** A required variable that must match `pattern`: the match (the value, then its groups). */
+export function requireMatch(
+  env: Environment,
+  name: string,
+  pattern: RegExp,
+  problem: string,
+): RegExpExecArray {
+  const value = requireString(env, name);
+  const match = pattern.exec(value);
+  if (match === null) throw new ConfigurationError(name, problem, value);
+  return match;
 }
 
 export function optionalString(env: Environment, name: string): string | undefined {

@@ -9,7 +9,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
  */
 import { createServer, request } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "../../scripts/local/fault-proxy.ts";
 
 export interface CrrProxy {
   readonly endpoint: string;
@@ -25,7 +25,6 @@ export async function startCrrProxy(
   const upstreamUrl = new URL(upstream);
   const toCopy = new Map<string, string>();
   const toSource = new Map<string, string>();
-  const sockets = new Set<Socket>();
   const server = createServer((incoming, outgoing) => {
     const url = new URL(incoming.url ?? "/", "http://proxy");
     const bucket = url.pathname.split("/")[1] ?? "";
@@ -56,23 +55,13 @@ export async function startCrrProxy(
     proxied.on("error", () => outgoing.destroy());
     incoming.pipe(proxied);
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.endpoint,
     replicated(sourceVersionId, copyVersionId) {
       toCopy.set(sourceVersionId, copyVersionId);
       toSource.set(copyVersionId, sourceVersionId);
     },
-    async stop() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
-    },
+    stop: () => listening.close(),
   };
 }
