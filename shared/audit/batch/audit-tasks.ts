@@ -74,6 +74,8 @@ export async function auditTasks(
   const parsed = parseBatchOperationsEvent(event);
   if (parsed.kind === "malformed") {
     deps.log.error(`not an S3 Batch Operations event: ${parsed.problem}`, { event });
+    // Batch Operations fails the task this invocation was for: a failed task all the same.
+    deps.metrics.addMetric(METRICS.auditTasksFailed, MetricUnit.Count, 1);
     throw new UnanswerableEventError(`not an S3 Batch Operations invocation: ${parsed.problem}`);
   }
   const results: TaskResult[] = [];

@@ -9,6 +9,7 @@
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { onEmulatorOrigin } from "../../../scripts/local/emulator-urls.ts";
 import { type FaultProxy, startFaultProxy } from "../../../scripts/local/fault-proxy.ts";
 import type { BatchOperationsResponse } from "../../../shared/audit/batch/batch-operations.ts";
 import { formatBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
@@ -47,13 +48,15 @@ beforeAll(async () => {
   crr = await startCrrProxy(moto.server.endpoint, [REPLICA]);
   faults = await startFaultProxy(crr.endpoint);
   sqs = new SQSClient({
-    endpoint: moto.server.endpoint,
+    endpoint: faults.endpoint,
     region: PRIMARY_REGION,
     credentials: TEST_CREDENTIALS,
   });
-  ({ QueueUrl: failureQueueUrl = "" } = await sqs.send(
+  const { QueueUrl = "" } = await sqs.send(
     new CreateQueueCommand({ QueueName: "bv-worker-failures" }),
-  ));
+  );
+  // The handler's requests, reports included, go through the proxies.
+  failureQueueUrl = onEmulatorOrigin(QueueUrl, faults.endpoint);
   vi.resetModules();
   const environment = {
     AWS_ENDPOINT_URL: faults.endpoint,

@@ -297,8 +297,9 @@ describe("auditTasks", () => {
   });
 
   it("throws for an event it cannot answer at all, after logging it", async () => {
-    const { deps, log } = dependencies(reader({}), reader({}));
+    const { deps, log, metrics } = dependencies(reader({}), reader({}));
     await expect(auditTasks(deps, { hello: "world" })).rejects.toThrow(UnanswerableEventError);
+    expect(metrics.addMetric).toHaveBeenCalledWith(METRICS.auditTasksFailed, "Count", 1);
     expect(log.error).toHaveBeenCalledWith(
       expect.stringMatching(/^not an S3 Batch Operations event/),
       {
