@@ -21,21 +21,54 @@ import {
 import { ConfigurationError } from "../shared/errors.ts";
 import raw from "./settings.json" with { type: "json" };
 
-export type FunctionKey = "checksum-validator" | "failure-notifier";
+/** The functions that consume an SQS queue. */
+export type ConsumerFunctionKey = "checksum-validator" | "failure-notifier";
+/** The scheduled audit's functions: invoked by EventBridge Scheduler and S3 Batch Operations. */
+export type AuditFunctionKey = "audit-starter" | "audit-worker";
+export type FunctionKey = ConsumerFunctionKey | AuditFunctionKey;
 export type QueueKey = "validation" | "failure";
 export type BucketEncryption = "SSE-S3" | "SSE-KMS";
 
 export interface FunctionSettings {
   readonly timeoutSeconds: number;
   readonly memorySizeMb: number;
+}
+
+export interface ConsumerFunctionSettings extends FunctionSettings {
   readonly batchSize: number;
   readonly maximumBatchingWindowSeconds: number;
   readonly maximumConcurrency: number;
 }
 
+export interface AuditWorkerSettings extends FunctionSettings {
+  /**
+   * The worker's reserved concurrency: Batch Operations runs "up to the concurrency limit of the
+   * function", so this bounds the job's rate (and its load on S3 and the account's concurrency).
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-s3-batch.html
+   */
+  readonly reservedConcurrency: number;
+}
+
+export interface AuditSettings {
+  /** EventBridge Scheduler expression (UTC), or "off": the deploy parameter's default. */
+  readonly schedule: string;
+  /** CreateJob Priority: orders this account's jobs in the region (higher runs first). */
+  readonly jobPriority: number;
+  /** A newest complete inventory older than this is an error: the daily inventory stopped. */
+  readonly maxInventoryAgeHours: number;
+  readonly inventoryRetentionDays: number;
+  /** The jobs' completion reports: each run's integrity record. */
+  readonly reportRetentionDays: number;
+  /** How long Scheduler retries invoking the starter (then its dead-letter queue). */
+  readonly scheduleRetry: {
+    readonly maximumRetryAttempts: number;
+    readonly maximumEventAgeSeconds: number;
+  };
+}
+
 export interface QueueSettings {
   /** The function that consumes the queue; its timeout bounds the visibility timeout. */
-  readonly consumer: FunctionKey;
+  readonly consumer: ConsumerFunctionKey;
   readonly visibilityTimeoutSeconds: number;
   readonly messageRetentionSeconds: number;
 }
@@ -51,7 +84,10 @@ export interface Settings {
   };
   readonly categories: readonly string[];
   readonly names: Readonly<Record<NameKey, string>>;
-  readonly functions: Readonly<Record<FunctionKey, FunctionSettings>>;
+  readonly functions: Readonly<Record<ConsumerFunctionKey, ConsumerFunctionSettings>> & {
+    readonly "audit-starter": FunctionSettings;
+    readonly "audit-worker": AuditWorkerSettings;
+  };
   readonly queues: Readonly<Record<QueueKey, QueueSettings>> & {
     readonly maxReceiveCount: number;
     readonly dlqMessageRetentionSeconds: number;
@@ -61,6 +97,7 @@ export interface Settings {
     readonly maximumEventAgeSeconds: number;
   };
   readonly replicationDeadlineSeconds: number;
+  readonly audit: AuditSettings;
   readonly deepVerification: DeepVerificationConfig;
   readonly logRetentionDays: number;
   readonly accessLogRetentionDays: number;
@@ -102,7 +139,10 @@ export type NameKey =
   | "alarmTopic"
   | "alertsSentTable"
   | "function"
-  | "dashboard";
+  | "dashboard"
+  | "inventoryBucket"
+  | "auditSchedule"
+  | "auditScheduleDlq";
 
 /**
  * The account id emulators use (fauxqs, LocalStack). Used when no account id is given, i.e. for
@@ -117,6 +157,12 @@ export const LOCAL_ACCOUNT_ID = "000000000000";
 export const CLOUDFORMATION_ACCOUNT_ID = `\${AWS::AccountId}`;
 
 const PLACEHOLDER = /\{([a-zA-Z]+)\}/g;
+
+// rate(value unit) with Scheduler's units (no "week"); cron(minutes hours day-of-month month
+// day-of-week year), six fields. One-time at(...) schedules are refused: the audit recurs.
+// https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html
+const RATE_EXPRESSION = /^rate\((?:1 (?:minute|hour|day)|[1-9]\d* (?:minutes|hours|days))\)$/;
+const CRON_EXPRESSION = /^cron\((?:[0-9A-Za-z*?,/#-]+ ){5}[0-9A-Za-z*?,/#-]+\)$/;
 
 export const settings: Settings = checkSettings(raw as Settings);
 
@@ -146,7 +192,62 @@ export function checkSettings(candidate: Settings): Settings {
     }
   }
   checkDeadLetterReminder(candidate);
+  checkAudit(candidate);
   return candidate;
+}
+
+/** The schedule parses as the deploy parameter would, and every number is in AWS's range. */
+function checkAudit(candidate: Settings): void {
+  const { audit } = candidate;
+  parseScheduleExpression(audit.schedule, "settings.json audit.schedule");
+  const ranges: [string, number, number, number][] = [
+    // CreateJob Priority: 0 to 2147483647.
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html
+    ["audit.jobPriority", audit.jobPriority, 0, 2_147_483_647],
+    // Inventories are daily; under a day would call every inventory stale.
+    ["audit.maxInventoryAgeHours", audit.maxInventoryAgeHours, 25, 24 * 365],
+    ["audit.inventoryRetentionDays", audit.inventoryRetentionDays, 1, 36_500],
+    ["audit.reportRetentionDays", audit.reportRetentionDays, 1, 36_500],
+    // Scheduler's RetryPolicy bounds.
+    // https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html
+    ["audit.scheduleRetry.maximumRetryAttempts", audit.scheduleRetry.maximumRetryAttempts, 0, 185],
+    [
+      "audit.scheduleRetry.maximumEventAgeSeconds",
+      audit.scheduleRetry.maximumEventAgeSeconds,
+      60,
+      86_400,
+    ],
+    [
+      "functions.audit-worker.reservedConcurrency",
+      candidate.functions["audit-worker"].reservedConcurrency,
+      1,
+      1000,
+    ],
+  ];
+  for (const [name, value, min, max] of ranges) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigurationError(
+        `settings.json ${name}`,
+        `must be a whole number from ${min} to ${max}`,
+        String(value),
+      );
+    }
+  }
+}
+
+/**
+ * An EventBridge Scheduler expression for the audit, or undefined for "off" (no schedule: jobs
+ * start only by hand). Throws a ConfigurationError naming `variable` otherwise.
+ */
+export function parseScheduleExpression(value: string, variable: string): string | undefined {
+  const expression = value.trim();
+  if (expression === "off") return undefined;
+  if (RATE_EXPRESSION.test(expression) || CRON_EXPRESSION.test(expression)) return expression;
+  throw new ConfigurationError(
+    variable,
+    "must be off, rate(<n> minutes|hours|days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)",
+    value,
+  );
 }
 
 function checkDeepVerification(deep: DeepVerificationConfig): void {
@@ -186,7 +287,7 @@ function checkDeadLetterReminder(candidate: Settings): void {
 }
 
 /** 6 × the consumer's timeout + its batching window. */
-export function minimumVisibilityTimeout(consumer: FunctionSettings): number {
+export function minimumVisibilityTimeout(consumer: ConsumerFunctionSettings): number {
   return 6 * consumer.timeoutSeconds + consumer.maximumBatchingWindowSeconds;
 }
 
@@ -257,6 +358,12 @@ export interface ResourceNames {
   readonly alarmNamePrefix: string;
   readonly functions: Readonly<Record<FunctionKey, string>>;
   readonly dashboard: string;
+  /** S3 Inventory of the primary buckets and the audit jobs' completion reports (primary region). */
+  readonly inventoryBucket: string;
+  /** The EventBridge Scheduler schedule that starts the audit; 64 characters at most. */
+  readonly auditSchedule: string;
+  /** Where Scheduler puts an invocation of the starter it could not deliver. */
+  readonly auditScheduleDlq: string;
 }
 
 /** Every name the stacks (and the local stack) use for `stage`. */
@@ -301,7 +408,7 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     return rendered;
   };
 
-  // IAM role and EventBridge rule names: at most 64 characters.
+  // IAM role, EventBridge rule and schedule names: at most 64 characters.
   const shortName = (key: NameKey) => {
     const rendered = name(key);
     if (rendered.length > 64) {
@@ -313,6 +420,27 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     }
     return rendered;
   };
+  const buckets = categories.map((category) => ({
+    category,
+    primaryBucket: bucket("primaryBucket", { category }),
+    replicaBucket: bucket("replicaBucket", { category }),
+  }));
+  const accessLogsBuckets = {
+    primary: bucket("accessLogsBucket", { region: primaryRegion }),
+    replica: bucket("accessLogsBucket", { region: replicaRegion }),
+  };
+  const inventoryBucket = bucket("inventoryBucket", {});
+  checkDistinctBuckets(buckets, [
+    accessLogsBuckets.primary,
+    accessLogsBuckets.replica,
+    inventoryBucket,
+  ]);
+  const functionNames: Record<FunctionKey, string> = {
+    "checksum-validator": name("function", { function: "checksum-validator" }),
+    "failure-notifier": name("function", { function: "failure-notifier" }),
+    "audit-starter": name("function", { function: "audit-starter" }),
+    "audit-worker": name("function", { function: "audit-worker" }),
+  };
   return {
     stage,
     accountId,
@@ -320,15 +448,8 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     replicaRegion,
     primaryStack: name("primaryStack"),
     replicaStack: name("replicaStack"),
-    buckets: categories.map((category) => ({
-      category,
-      primaryBucket: bucket("primaryBucket", { category }),
-      replicaBucket: bucket("replicaBucket", { category }),
-    })),
-    accessLogsBuckets: {
-      primary: bucket("accessLogsBucket", { region: primaryRegion }),
-      replica: bucket("accessLogsBucket", { region: replicaRegion }),
-    },
+    buckets,
+    accessLogsBuckets,
     validationQueue: name("validationQueue"),
     validationDlq: name("validationDlq"),
     failureQueue: name("failureQueue"),
@@ -339,12 +460,33 @@ export function resourceNames(stage: string, options: NameOptions = {}): Resourc
     alarmTopic: name("alarmTopic"),
     alertsSentTable: name("alertsSentTable"),
     alarmNamePrefix: `${name("primaryStack")}-`,
-    functions: {
-      "checksum-validator": name("function", { function: "checksum-validator" }),
-      "failure-notifier": name("function", { function: "failure-notifier" }),
-    },
+    functions: functionNames,
     dashboard: name("dashboard"),
+    inventoryBucket,
+    auditSchedule: shortName("auditSchedule"),
+    auditScheduleDlq: name("auditScheduleDlq"),
   };
+}
+
+/**
+ * Data bucket names follow the pattern of the stack's own buckets: a category named like one of
+ * them ("logs", "inventory") would give two buckets one name.
+ */
+function checkDistinctBuckets(
+  pairs: readonly BucketPairNames[],
+  stackBuckets: readonly string[],
+): void {
+  for (const pair of pairs) {
+    for (const taken of [pair.primaryBucket, pair.replicaBucket]) {
+      if (stackBuckets.includes(taken)) {
+        throw new ConfigurationError(
+          "categories",
+          `the category ${pair.category} names a bucket the stacks use for themselves; choose another name`,
+          taken,
+        );
+      }
+    }
+  }
 }
 
 /** Queue names and the redrive/visibility settings the stack and the local stack must share. */

@@ -32,6 +32,12 @@ export const OPTIONAL_OUTPUTS = {
   AlarmTopicArn: "Alarm topic ARN",
   /** Every alarm of the stage is named with this prefix: `npm run status` lists those in ALARM. */
   AlarmNamePrefix: "Prefix of the stage's CloudWatch alarm names",
+  /** The scheduled audit: invoking this function starts an audit job per primary bucket now. */
+  AuditStarterFunctionName:
+    "Function that starts an S3 Batch Operations audit of every primary bucket",
+  /** The primary buckets' S3 Inventory and the audit jobs' completion reports (inventory/, reports/). */
+  InventoryBucketName:
+    "Bucket of the primary buckets' inventories and the audit jobs' completion reports",
   /**
    * Only in the local stack's outputs file: the emulator every AWS call goes to, so the
    * on-call commands need no --endpoint-url against it.

@@ -52,6 +52,14 @@ export const VERDICTS = {
     origin: "validator",
     meaning: "the replica differs from its source (size, or a checksum or ETag of the same kind)",
   },
+  REPLICA_OVERWRITTEN: {
+    action: "report",
+    severity: "critical",
+    logLevel: "error",
+    origin: "validator",
+    meaning:
+      "the replica bucket's current version is not the replicated one: something wrote or deleted there after replication (audit only)",
+  },
   UNVERIFIABLE: {
     action: "report",
     severity: "warning",
@@ -91,6 +99,13 @@ export const VERDICTS = {
     logLevel: "info",
     origin: "validator",
     meaning: "the source version no longer exists; nothing to compare",
+  },
+  REPLICA_ONLY: {
+    action: "acknowledge",
+    logLevel: "info",
+    origin: "validator",
+    meaning:
+      "an object only the replica bucket has (deleted from the primary, or written to the replica directly; audit only)",
   },
   UNCHECKABLE: {
     action: "report",
@@ -174,6 +189,13 @@ export type ObjectVerdict = Extract<
   | "SOURCE_GONE"
 >;
 
+/**
+ * Outcomes of auditing one object (shared/audit/audit-object.ts): those of checking it, what
+ * only a look at the replica bucket's current state can show, and UNCHECKABLE for an object S3
+ * refuses to look up for good.
+ */
+export type AuditVerdict = ObjectVerdict | "REPLICA_OVERWRITTEN" | "REPLICA_ONLY" | "UNCHECKABLE";
+
 /** What comparing two present objects can prove. */
 export type ComparisonVerdict = Extract<ObjectVerdict, "MATCH" | "MISMATCH" | "UNVERIFIABLE">;
 
@@ -196,6 +218,13 @@ export const OBJECT_VERDICTS: readonly ObjectVerdict[] = [
   "PENDING",
   "REPLICATION_OVERDUE",
   "SOURCE_GONE",
+];
+
+export const AUDIT_VERDICTS: readonly AuditVerdict[] = [
+  ...OBJECT_VERDICTS,
+  "REPLICA_OVERWRITTEN",
+  "REPLICA_ONLY",
+  "UNCHECKABLE",
 ];
 
 export function actionOf(verdict: Verdict): VerdictAction {

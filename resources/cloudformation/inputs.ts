@@ -9,6 +9,7 @@ import {
   type BucketEncryption,
   CLOUDFORMATION_ACCOUNT_ID,
   parseCategories,
+  parseScheduleExpression,
   type ResourceNames,
   resourceNames,
   settings,
@@ -53,6 +54,11 @@ export interface StackInputs {
   readonly chatNotifications: boolean;
   /** Alarm when no upload event matched the rule for this many hours; absent: no heartbeat. */
   readonly heartbeatHours?: number;
+  /**
+   * When the scheduled audit starts (an EventBridge Scheduler expression, UTC); absent ("off"):
+   * no schedule, audits start only by hand (invoking the audit-starter).
+   */
+  readonly auditSchedule?: string;
 }
 
 export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
@@ -72,6 +78,7 @@ export const PARAMETER_NAMES = [
   "pagerEndpoints",
   "chatNotifications",
   "heartbeatHours",
+  "auditSchedule",
 ] as const;
 export type ParameterName = (typeof PARAMETER_NAMES)[number];
 /** Parameter values as given, before validation. */
@@ -149,6 +156,7 @@ export function readInputs(
     ...(params.heartbeatHours === undefined || params.heartbeatHours === ""
       ? {}
       : { heartbeatHours: parseHeartbeatHours(params.heartbeatHours) }),
+    ...parseAuditSchedule(params.auditSchedule ?? settings.audit.schedule),
   };
   // Validates stage, regions and every bucket name's length before anything is generated.
   namesFor(inputs);
@@ -245,6 +253,11 @@ function parseHeartbeatHours(value: string): number {
     );
   }
   return hours;
+}
+
+function parseAuditSchedule(value: string): { auditSchedule?: string } {
+  const expression = parseScheduleExpression(value, "--param auditSchedule");
+  return expression === undefined ? {} : { auditSchedule: expression };
 }
 
 function parseEncryption(value: string): BucketEncryption {

@@ -71,6 +71,8 @@ export const eventRuleArn = (ruleName: string) =>
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${ruleName}`);
 export const dynamoDbTableArn = (tableName: string) =>
   sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${tableName}`);
+export const lambdaFunctionArn = (functionName: string) =>
+  sub(`arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:${functionName}`);
 export const lambdaLogGroupName = (functionName: string) => `/aws/lambda/${functionName}`;
 export const logGroupArn = (logGroupName: string) =>
   sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroupName}:*`);

@@ -47,3 +47,5 @@ const environment = (fn: FunctionKey) => async (args: ResolverArguments) =>
 
 export const checksumValidatorEnvironment = environment("checksum-validator");
 export const failureNotifierEnvironment = environment("failure-notifier");
+export const auditStarterEnvironment = environment("audit-starter");
+export const auditWorkerEnvironment = environment("audit-worker");

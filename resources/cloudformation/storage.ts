@@ -201,8 +201,15 @@ export function deployScopeTags(inputs: StackInputs) {
   return [{ Key: DEPLOY_SCOPE_TAG, Value: `${settings.service}-${inputs.stage}` }];
 }
 
-/** Customer-managed key for the data buckets of one region (only with SSE-KMS). */
-export function dataKeyResources(inputs: StackInputs, description: string): Resources {
+/**
+ * Customer-managed key for the data buckets of one region (only with SSE-KMS), with `statements`
+ * added to its policy.
+ */
+export function dataKeyResources(
+  inputs: StackInputs,
+  description: string,
+  statements: readonly PolicyStatement[] = [],
+): Resources {
   if (inputs.bucketEncryption !== "SSE-KMS") return {};
   return {
     [DATA_KEY]: {
@@ -214,7 +221,7 @@ export function dataKeyResources(inputs: StackInputs, description: string): Reso
         Description: description,
         EnableKeyRotation: true,
         PendingWindowInDays: 30,
-        KeyPolicy: keyPolicy([]),
+        KeyPolicy: keyPolicy(statements),
         Tags: deployScopeTags(inputs),
       },
     },

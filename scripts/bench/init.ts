@@ -10,24 +10,48 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { notifierEnvironment, validatorEnvironment } from "../../shared/contracts/environment.ts";
+import {
+  auditStarterEnvironment,
+  auditWorkerEnvironment,
+  notifierEnvironment,
+  validatorEnvironment,
+} from "../../shared/contracts/environment.ts";
 import { unpackFunction } from "../infra/bundles.ts";
 import { packageStacks } from "../infra/stacks.ts";
 
-const FUNCTIONS = ["checksum-validator", "failure-notifier"] as const;
+const FUNCTIONS = [
+  "checksum-validator",
+  "failure-notifier",
+  "audit-starter",
+  "audit-worker",
+] as const;
+const BENCH_PAIRS = '{"bench-primary":{"replica":"bench-replica","category":"bench"}}';
+const BENCH_FAILURE_QUEUE = "https://sqs.us-east-1.amazonaws.com/111122223333/bench-failure";
 
 /** A complete, valid environment for each handler: loading it must not fail. */
 const ENVIRONMENTS: Record<(typeof FUNCTIONS)[number], Record<string, string>> = {
   "checksum-validator": validatorEnvironment({
-    bucketPairs: '{"bench-primary":{"replica":"bench-replica","category":"bench"}}',
+    bucketPairs: BENCH_PAIRS,
     replicaRegion: "us-west-2",
     validationQueueUrl: "https://sqs.us-east-1.amazonaws.com/111122223333/bench-validation",
-    failureQueueUrl: "https://sqs.us-east-1.amazonaws.com/111122223333/bench-failure",
+    failureQueueUrl: BENCH_FAILURE_QUEUE,
   }),
   "failure-notifier": notifierEnvironment({
     alertTopicArn: "arn:aws:sns:us-east-1:111122223333:bench-alerts",
     stage: "bench",
     alertsSentTable: "bench-alerts-sent",
+  }),
+  "audit-starter": auditStarterEnvironment({
+    stage: "bench",
+    bucketPairs: BENCH_PAIRS,
+    inventoryBucket: "bench-inventory",
+    workerFunctionArn: "arn:aws:lambda:us-east-1:111122223333:function:bench-audit-worker",
+    jobRoleArn: "arn:aws:iam::111122223333:role/bench-audit-job",
+  }),
+  "audit-worker": auditWorkerEnvironment({
+    bucketPairs: BENCH_PAIRS,
+    replicaRegion: "us-west-2",
+    failureQueueUrl: BENCH_FAILURE_QUEUE,
   }),
 };
 

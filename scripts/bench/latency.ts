@@ -12,22 +12,18 @@ import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { SQSEvent } from "aws-lambda";
 import { lambdaContext } from "../local/lambda-context.ts";
 import type { SqsHandler } from "../local/lambda-event-source.ts";
-import { startLatencyProxy } from "./latency-proxy.ts";
 import {
   BATCH,
+  behindLatency,
   eventBatches,
-  loadValidatorHandler,
   PRIMARY_REGION,
   percentile,
   REPLICA_REGION,
-  startBenchStack,
-  uploadIdenticalPairs,
+  type RoundTrips,
 } from "./stack.ts";
 
-export interface LatencyBenchOptions {
+export interface LatencyBenchOptions extends RoundTrips {
   readonly objects: number;
-  readonly primaryMs: number;
-  readonly replicaMs: number;
 }
 
 /** What S3 event notifications of a versioned bucket carry; the emulator ignores it. */
@@ -37,76 +33,65 @@ export async function benchLatency(
   options: LatencyBenchOptions,
   progress: (line: string) => void,
 ): Promise<string[]> {
-  const stack = await startBenchStack("latency");
-  const proxy = await startLatencyProxy(stack.endpoint, {
-    [PRIMARY_REGION]: options.primaryMs,
-    [REPLICA_REGION]: options.replicaMs,
-  });
-  const { handler, restore } = await loadValidatorHandler(
-    stack.validatorEnvironment(proxy.endpoint),
+  return behindLatency<SqsHandler>(
+    "latency",
+    options,
+    "checksum-validator",
+    progress,
+    async (run) => {
+      const { stack, handler, raw } = run;
+      const rawHeads = (batch: SQSEvent) =>
+        Promise.all(
+          batch.Records.map((record) => {
+            const key = (JSON.parse(record.body) as { detail: { object: { key: string } } }).detail
+              .object.key;
+            return Promise.all([
+              head(raw.primary, stack.primaryBucket, key),
+              head(raw.replica, stack.replicaBucket, key),
+            ]);
+          }),
+        );
+
+      const withVersion = eventBatches(stack, options.objects, VERSION_ID);
+      const withoutVersion = eventBatches(stack, options.objects);
+      // Warm up connections and code paths on both sides before measuring.
+      const [warmUp] = withVersion;
+      if (warmUp) {
+        await timed(() => invoke(handler, warmUp));
+        await timed(() => rawHeads(warmUp));
+      }
+      const measured = {
+        versioned: [] as number[],
+        unversioned: [] as number[],
+        raw: [] as number[],
+      };
+      let failedRecords = 0;
+      for (const [index, batch] of withVersion.entries()) {
+        // Interleaved, so that drift of the machine affects all three alike.
+        const versioned = await timedFailures(() => invoke(handler, batch));
+        const unversionedBatch = withoutVersion[index];
+        const unversioned = unversionedBatch
+          ? await timedFailures(() => invoke(handler, unversionedBatch))
+          : undefined;
+        measured.versioned.push(versioned.ms);
+        if (unversioned) measured.unversioned.push(unversioned.ms);
+        measured.raw.push((await timed(() => rawHeads(batch))).ms);
+        failedRecords += versioned.failed + (unversioned?.failed ?? 0);
+      }
+
+      const median = (values: readonly number[]) => percentile(values, 50);
+      const rawMedian = median(measured.raw);
+      const ratio = (values: readonly number[]) => (median(values) / rawMedian).toFixed(2);
+      return [
+        `round trips added        ${options.primaryMs} ms to ${PRIMARY_REGION} (primary), ${options.replicaMs} ms to ${REPLICA_REGION} (replica)`,
+        `batches measured         ${withVersion.length} of ≤${BATCH} objects, one at a time (medians)`,
+        `failed records           ${failedRecords}`,
+        `raw HEADs of a batch     ${rawMedian.toFixed(1)} ms (both sides of every object at once)`,
+        `handler, version known   ${median(measured.versioned).toFixed(1)} ms = ${ratio(measured.versioned)}× the raw HEADs (goal ≤ 1.1×)`,
+        `handler, no version      ${median(measured.unversioned).toFixed(1)} ms = ${ratio(measured.unversioned)}× (the primary's answer names the version: one more round trip)`,
+      ];
+    },
   );
-  try {
-    progress(`uploading ${options.objects} objects (and identical replicas)…`);
-    await uploadIdenticalPairs(stack, options.objects);
-    const raw = {
-      primary: stack.s3(PRIMARY_REGION, proxy.endpoint),
-      replica: stack.s3(REPLICA_REGION, proxy.endpoint),
-    };
-    const rawHeads = (batch: SQSEvent) =>
-      Promise.all(
-        batch.Records.map((record) => {
-          const key = (JSON.parse(record.body) as { detail: { object: { key: string } } }).detail
-            .object.key;
-          return Promise.all([
-            head(raw.primary, stack.primaryBucket, key),
-            head(raw.replica, stack.replicaBucket, key),
-          ]);
-        }),
-      );
-
-    const withVersion = eventBatches(stack, options.objects, VERSION_ID);
-    const withoutVersion = eventBatches(stack, options.objects);
-    // Warm up connections and code paths on both sides before measuring.
-    const [warmUp] = withVersion;
-    if (warmUp) {
-      await timed(() => invoke(handler, warmUp));
-      await timed(() => rawHeads(warmUp));
-    }
-    const measured = {
-      versioned: [] as number[],
-      unversioned: [] as number[],
-      raw: [] as number[],
-    };
-    let failedRecords = 0;
-    for (const [index, batch] of withVersion.entries()) {
-      // Interleaved, so that drift of the machine affects all three alike.
-      const versioned = await timedFailures(() => invoke(handler, batch));
-      const unversionedBatch = withoutVersion[index];
-      const unversioned = unversionedBatch
-        ? await timedFailures(() => invoke(handler, unversionedBatch))
-        : undefined;
-      measured.versioned.push(versioned.ms);
-      if (unversioned) measured.unversioned.push(unversioned.ms);
-      measured.raw.push((await timed(() => rawHeads(batch))).ms);
-      failedRecords += versioned.failed + (unversioned?.failed ?? 0);
-    }
-
-    const median = (values: readonly number[]) => percentile(values, 50);
-    const rawMedian = median(measured.raw);
-    const ratio = (values: readonly number[]) => (median(values) / rawMedian).toFixed(2);
-    return [
-      `round trips added        ${options.primaryMs} ms to ${PRIMARY_REGION} (primary), ${options.replicaMs} ms to ${REPLICA_REGION} (replica)`,
-      `batches measured         ${withVersion.length} of ≤${BATCH} objects, one at a time (medians)`,
-      `failed records           ${failedRecords}`,
-      `raw HEADs of a batch     ${rawMedian.toFixed(1)} ms (both sides of every object at once)`,
-      `handler, version known   ${median(measured.versioned).toFixed(1)} ms = ${ratio(measured.versioned)}× the raw HEADs (goal ≤ 1.1×)`,
-      `handler, no version      ${median(measured.unversioned).toFixed(1)} ms = ${ratio(measured.unversioned)}× (the primary's answer names the version: one more round trip)`,
-    ];
-  } finally {
-    restore();
-    await proxy.stop();
-    await stack.stop();
-  }
 }
 
 function head(s3: S3Client, bucket: string, key: string) {

@@ -3,6 +3,7 @@
  * target is a ratio against a floor or a peer rather than a timed unit test.
  */
 import { parseArgs } from "node:util";
+import { benchAuditWorker } from "./audit-worker.ts";
 import { benchDeep } from "./deep.ts";
 import { benchInit } from "./init.ts";
 import { benchLatency } from "./latency.ts";
@@ -24,6 +25,11 @@ Modes:
                        --concurrency C (default 8), --chunk-mib N (default 8)
   latency              The handler behind a proxy adding a round trip per request by region,
                        against the raw HEADs each batch needs (goal <= 1.1x).
+                       --objects N (default 200), --primary-ms N (default 20),
+                       --replica-ms N (default 70)
+  audit-worker         The scheduled audit's worker, one S3 Batch Operations invocation per
+                       object behind the same proxy, against the raw HEADs of each object:
+                       the Lambda time (and GB-s per million objects) an audit costs.
                        --objects N (default 200), --primary-ms N (default 20),
                        --replica-ms N (default 70)
 `;
@@ -58,6 +64,15 @@ const MODES: Readonly<Record<string, (values: Values, progress: Progress) => Pro
     ),
   latency: (values, progress) =>
     benchLatency(
+      {
+        objects: whole(values, "objects", "200"),
+        primaryMs: whole(values, "primary-ms", "20", 0),
+        replicaMs: whole(values, "replica-ms", "70", 0),
+      },
+      progress,
+    ),
+  "audit-worker": (values, progress) =>
+    benchAuditWorker(
       {
         objects: whole(values, "objects", "200"),
         primaryMs: whole(values, "primary-ms", "20", 0),

@@ -9,10 +9,14 @@ import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent } from "aws-lambda";
 import { startFauxqs } from "fauxqs";
 import { formatBucketPairs } from "../../shared/contracts/bucket-pairs.ts";
-import { validatorEnvironment } from "../../shared/contracts/environment.ts";
+import {
+  auditWorkerEnvironment,
+  validatorEnvironment,
+} from "../../shared/contracts/environment.ts";
 import { onEmulatorOrigin } from "../local/emulator-urls.ts";
 import { lambdaContext } from "../local/lambda-context.ts";
 import { type SqsHandler, toSqsRecord } from "../local/lambda-event-source.ts";
+import { startLatencyProxy } from "./latency-proxy.ts";
 
 export const BATCH = 10;
 export const PRIMARY_REGION = "us-east-1";
@@ -27,6 +31,8 @@ export interface BenchStack {
   s3(region: string, endpoint?: string): S3Client;
   /** The validator's environment, its endpoint `endpoint` (default: the emulator's). */
   validatorEnvironment(endpoint?: string): Record<string, string>;
+  /** The audit-worker's, the same way. */
+  auditWorkerEnvironment(endpoint?: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -55,6 +61,15 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
       server.address,
     );
   const queues = { validation: await queue("validation"), failure: await queue("failures") };
+  const bucketPairs = formatBucketPairs([{ primaryBucket, replicaBucket, category: "bench" }]);
+  const common = (endpoint: string) => ({
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: PRIMARY_REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    POWERTOOLS_METRICS_DISABLED: "true",
+  });
   return {
     endpoint: server.address,
     primaryBucket,
@@ -62,17 +77,23 @@ export async function startBenchStack(name: string): Promise<BenchStack> {
     s3,
     validatorEnvironment(endpoint = server.address) {
       return {
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: PRIMARY_REGION,
-        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-        POWERTOOLS_LOG_LEVEL: "SILENT",
-        POWERTOOLS_METRICS_DISABLED: "true",
+        ...common(endpoint),
         ...validatorEnvironment({
-          bucketPairs: formatBucketPairs([{ primaryBucket, replicaBucket, category: "bench" }]),
+          bucketPairs,
           replicaRegion: REPLICA_REGION,
           validationQueueUrl: queues.validation,
           failureQueueUrl: queues.failure,
+        }),
+      };
+    },
+    auditWorkerEnvironment(endpoint = server.address) {
+      return {
+        ...common(endpoint),
+        ...auditWorkerEnvironment({
+          bucketPairs,
+          replicaRegion: REPLICA_REGION,
+          failureQueueUrl: queues.failure,
+          stage: "bench",
         }),
       };
     },
@@ -132,22 +153,30 @@ export function eventBatches(stack: BenchStack, count: number, versionId?: strin
 let loads = 0;
 
 /**
- * The real handler module, imported afresh (as a cold start) with `environment` set: each run
- * gets its own configuration and clients. The environment is restored by the returned `restore`.
+ * The real checksum-validator module, imported afresh (as a cold start) with `environment` set:
+ * each run gets its own configuration and clients. The environment is restored by `restore`.
  */
-export async function loadValidatorHandler(
+export function loadValidatorHandler(
   environment: Record<string, string>,
 ): Promise<{ handler: SqsHandler; restore(): void }> {
+  return loadHandler<SqsHandler>("checksum-validator", environment);
+}
+
+/** A function's real handler module, imported afresh with `environment` set (see above). */
+export async function loadHandler<Handler>(
+  functionName: "checksum-validator" | "audit-worker",
+  environment: Record<string, string>,
+): Promise<{ handler: Handler; restore(): void }> {
   const previous = Object.fromEntries(
     Object.keys(environment).map((name) => [name, process.env[name]]),
   );
   Object.assign(process.env, environment);
   loads += 1;
   const module = new URL(
-    `../../functions/checksum-validator/handler.ts?load=${loads}`,
+    `../../functions/${functionName}/handler.ts?load=${loads}`,
     import.meta.url,
   );
-  const { handler } = (await import(module.href)) as { handler: SqsHandler };
+  const { handler } = (await import(module.href)) as { handler: Handler };
   return {
     handler,
     restore() {
@@ -157,6 +186,59 @@ export async function loadValidatorHandler(
       }
     },
   };
+}
+
+export interface RoundTrips {
+  readonly primaryMs: number;
+  readonly replicaMs: number;
+}
+
+export interface BehindLatency<Handler> {
+  readonly stack: BenchStack;
+  readonly handler: Handler;
+  /** S3 clients of both regions through the same proxy: the raw requests, the floor. */
+  readonly raw: { readonly primary: S3Client; readonly replica: S3Client };
+}
+
+/**
+ * A bench stack behind the latency proxy (a round trip per request by region) with `objects`
+ * identical pairs, and a function's real handler loaded to go through it; all torn down once
+ * `work` is done.
+ */
+export async function behindLatency<Handler>(
+  name: string,
+  options: RoundTrips & { readonly objects: number },
+  functionName: "checksum-validator" | "audit-worker",
+  progress: (line: string) => void,
+  work: (run: BehindLatency<Handler>) => Promise<string[]>,
+): Promise<string[]> {
+  const roundTrips = options;
+  const stack = await startBenchStack(name);
+  const proxy = await startLatencyProxy(stack.endpoint, {
+    [PRIMARY_REGION]: roundTrips.primaryMs,
+    [REPLICA_REGION]: roundTrips.replicaMs,
+  });
+  const environment =
+    functionName === "audit-worker"
+      ? stack.auditWorkerEnvironment(proxy.endpoint)
+      : stack.validatorEnvironment(proxy.endpoint);
+  const { handler, restore } = await loadHandler<Handler>(functionName, environment);
+  try {
+    progress(`uploading ${options.objects} objects (and identical replicas)…`);
+    await uploadIdenticalPairs(stack, options.objects);
+    return await work({
+      stack,
+      handler,
+      raw: {
+        primary: stack.s3(PRIMARY_REGION, proxy.endpoint),
+        replica: stack.s3(REPLICA_REGION, proxy.endpoint),
+      },
+    });
+  } finally {
+    restore();
+    await proxy.stop();
+    await stack.stop();
+  }
 }
 
 export interface BatchRun {

@@ -140,7 +140,13 @@ export async function guardTemplates(
   params: Readonly<Record<string, string>>,
 ): Promise<string[]> {
   const suppressions = readSuppressions();
-  const withDefaults = { bucketEncryption: "SSE-S3", objectLockMode: "off", ...params };
+  const withDefaults = {
+    bucketEncryption: "SSE-S3",
+    objectLockMode: "off",
+    ...params,
+    // The schedule is an expression; suppressions only ask whether there is one.
+    auditSchedule: params.auditSchedule === "off" ? "off" : "on",
+  };
   const problems: string[] = [];
   const used: string[] = [];
   for (const template of templatePaths) {

@@ -6,7 +6,13 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
  */
-import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 export type Fault = "slow-down" | "internal-error" | "throttle" | "reset" | "stall";
@@ -57,7 +63,6 @@ export async function startFaultProxy(
     reset: 0,
     stall: 0,
   };
-  const sockets = new Set<Socket>();
   const stalls = new Set<NodeJS.Timeout>();
 
   const server = createServer((incoming, outgoing) => {
@@ -69,21 +74,38 @@ export async function startFaultProxy(
     injected[fault] += 1;
     answerWith(fault, incoming, outgoing, stallMs, stalls);
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.endpoint,
     setPolicy(next) {
       policy = next;
     },
     injected,
     async stop() {
       for (const timer of stalls) clearTimeout(timer);
+      await listening.close();
+    },
+  };
+}
+
+/**
+ * Listens on a free loopback port; `close` drops the connections still open (kept alive by the
+ * SDK, or stalled) before closing, so a test or the local stack ends at once.
+ */
+export async function listenOnLoopback(
+  server: Server,
+): Promise<{ readonly endpoint: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),

@@ -12,7 +12,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import {
-  type FunctionKey,
+  type ConsumerFunctionKey,
   type ResourceNames,
   resourceNames,
   settings,
@@ -237,7 +237,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.log(`! ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
     // Each function polls its queue as its event source mapping would, with the deployed batch
     // size; the batching window is the deployed one, capped by the local timings.
-    const consume = (queue: QueuePair, functionKey: FunctionKey, handlers: SqsHandler[]) =>
+    const consume = (queue: QueuePair, functionKey: ConsumerFunctionKey, handlers: SqsHandler[]) =>
       startEventSource({
         sqs,
         queueUrl: queue.url,
@@ -341,7 +341,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
  * clients and batch processor), as `count` Lambda execution environments would. Loading reads
  * the configuration and builds the clients, like a cold start.
  */
-async function loadInstances(name: FunctionKey, count: number): Promise<SqsHandler[]> {
+async function loadInstances(name: ConsumerFunctionKey, count: number): Promise<SqsHandler[]> {
   const handlers: SqsHandler[] = [];
   for (let instance = 1; instance <= count; instance += 1) {
     const url = new URL(`../../functions/${name}/handler.ts`, import.meta.url);

@@ -403,7 +403,11 @@ async function readAlarms(cloudWatch: CloudWatchClient, prefix: string) {
   };
 }
 
-/** The audit reports each completed run as metrics; the newest datapoint is the last audit. */
+/**
+ * The last audit's counts. They add up (shared/contracts/metrics.ts): `npm run audit` sends a
+ * run's totals at once, the scheduled audit's worker 1 per object for as long as its job runs, so
+ * the last audit is the newest hour with data and the hours before it without a gap, summed.
+ */
 async function readLastAudit(cloudWatch: CloudWatchClient, now: Date) {
   const period = 3600;
   const points = await getMetricData(
@@ -415,16 +419,29 @@ async function readLastAudit(cloudWatch: CloudWatchClient, now: Date) {
     new Date(now.getTime() - AUDIT_LOOKBACK_DAYS * 86_400 * 1000),
     now,
   );
-  const [checked] = points.get("checked") ?? [];
-  if (!checked) return null;
-  const problems = (points.get("problems") ?? []).find(
-    (point) => point.at.getTime() === checked.at.getTime(),
-  );
+  const checked = lastRun(points.get("checked") ?? [], period);
+  const [newest] = checked;
+  if (!newest) return null;
+  const hours = new Set(checked.map((point) => point.at.getTime()));
+  const problems = (points.get("problems") ?? []).filter((point) => hours.has(point.at.getTime()));
+  const sum = (list: readonly { value: number }[]) =>
+    list.reduce((total, point) => total + point.value, 0);
   return {
-    at: checked.at.toISOString(),
-    objectsChecked: checked.value,
-    problems: problems?.value ?? 0,
+    at: newest.at.toISOString(),
+    objectsChecked: sum(checked),
+    problems: sum(problems),
   };
+}
+
+/** The newest point and those before it, each one period from the next (newest first). */
+function lastRun<T extends { at: Date }>(newestFirst: readonly T[], periodSeconds: number): T[] {
+  const run: T[] = [];
+  for (const point of newestFirst) {
+    const later = run.at(-1);
+    if (later && later.at.getTime() - point.at.getTime() > periodSeconds * 1000) break;
+    run.push(point);
+  }
+  return run;
 }
 
 export function renderStatus(report: StatusReport): string {

@@ -8,7 +8,7 @@ import {
   REPLICATION_DEADLINE_BOUNDS,
   VALIDATOR_VARIABLES,
 } from "../../shared/contracts/environment.ts";
-import { decodeEventKey } from "../../shared/events/keys.ts";
+import { asEventKey, decodeEventKey } from "../../shared/events/keys.ts";
 import { deepVerificationSettings, type SettleLimits } from "../../shared/integrity/settle.ts";
 import { compact, type ObjectIdentity } from "../../shared/objects.ts";
 import { s3ObjectReader } from "../../shared/s3/object-state.ts";
@@ -300,13 +300,4 @@ function pairFor(pairs: BucketPairs, bucket: string): BucketPair {
   throw new UsageError(
     `${bucket} is not a primary bucket of this stage (primaries: ${[...pairs.keys()].join(", ")})`,
   );
-}
-
-/**
- * validateObject takes keys as events carry them (URL-encoded, `+` for space) and tries the
- * decoded form first. Encoding the key typed on the command line makes that first try exactly
- * this key, so a key with a literal `+` or `%` is checked as written.
- */
-export function asEventKey(key: string): string {
-  return encodeURIComponent(key).replace(/%20/g, "+");
 }

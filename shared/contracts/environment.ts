@@ -2,13 +2,14 @@
  * The functions' environment: the one place that names each variable, builds the values the
  * stacks and the local stack set, and parses them at cold start. resources/ (the deployed
  * functions), scripts/local (the local stack) and the tests all build environments with
- * `validatorEnvironment` / `notifierEnvironment`, so a variable cannot be renamed on one side
- * of the deploy boundary only. A bad value stops the function at cold start with an error
+ * `validatorEnvironment` / `notifierEnvironment` (and the audit's `auditStarterEnvironment` /
+ * `auditWorkerEnvironment`), so a variable cannot be renamed on one side of the deploy boundary
+ * only. A bad value stops the function at cold start with an error
  * naming the variable and the value.
  */
 import { ConfigurationError } from "../errors.ts";
 import { type BucketPairs, parseBucketPairs } from "./bucket-pairs.ts";
-import { checkRegion, checkStage } from "./names.ts";
+import { checkBucketName, checkRegion, checkStage } from "./names.ts";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -55,6 +56,37 @@ export const NOTIFIER_VARIABLES = {
   chatNotifications: "CHAT_NOTIFICATIONS",
 } as const;
 
+/** The audit-worker checks objects as the validator does: the same variables, but no queue of its own. */
+export const AUDIT_WORKER_VARIABLES = {
+  bucketPairs: VALIDATOR_VARIABLES.bucketPairs,
+  replicaRegion: VALIDATOR_VARIABLES.replicaRegion,
+  failureQueueUrl: VALIDATOR_VARIABLES.failureQueueUrl,
+  replicationDeadlineSeconds: VALIDATOR_VARIABLES.replicationDeadlineSeconds,
+  deepVerifyMaxBytes: VALIDATOR_VARIABLES.deepVerifyMaxBytes,
+  deepVerifyRead: VALIDATOR_VARIABLES.deepVerifyRead,
+  deepVerifyConcurrency: VALIDATOR_VARIABLES.deepVerifyConcurrency,
+  stage: VALIDATOR_VARIABLES.stage,
+  sdkRequestTimeoutMs: VALIDATOR_VARIABLES.sdkRequestTimeoutMs,
+} as const;
+
+export const AUDIT_STARTER_VARIABLES = {
+  stage: "STAGE",
+  bucketPairs: VALIDATOR_VARIABLES.bucketPairs,
+  inventoryBucket: "INVENTORY_BUCKET",
+  workerFunctionArn: "AUDIT_WORKER_ARN",
+  jobRoleArn: "AUDIT_JOB_ROLE_ARN",
+  jobPriority: "AUDIT_JOB_PRIORITY",
+  maxInventoryAgeHours: "MAX_INVENTORY_AGE_HOURS",
+  sdkRequestTimeoutMs: "SDK_REQUEST_TIMEOUT_MS",
+} as const;
+
+/** CreateJob's Priority range. https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateJob.html */
+export const JOB_PRIORITY_BOUNDS = { min: 0, max: 2_147_483_647 } as const;
+export const DEFAULT_JOB_PRIORITY = 10;
+/** Inventories are daily; a newest one older than three days means they stopped. */
+export const DEFAULT_MAX_INVENTORY_AGE_HOURS = 72;
+export const MAX_INVENTORY_AGE_BOUNDS = { min: 25, max: 24 * 365 } as const;
+
 /** The same report again within a day sends no second alert. */
 export const DEFAULT_DEDUPLICATION_WINDOW_SECONDS = 86_400;
 export const DEDUPLICATION_WINDOW_BOUNDS = { min: 60, max: 7 * 24 * 3600 } as const;
@@ -89,6 +121,35 @@ export type NotifierEnvironmentValues<V = string> = VariableValues<
   V,
   "sdkRequestTimeoutMs" | "deduplicationWindowSeconds" | "chatNotifications"
 >;
+
+export type AuditWorkerEnvironmentValues<V = string> = VariableValues<
+  typeof AUDIT_WORKER_VARIABLES,
+  V,
+  | "replicationDeadlineSeconds"
+  | "deepVerifyMaxBytes"
+  | "deepVerifyRead"
+  | "deepVerifyConcurrency"
+  | "stage"
+  | "sdkRequestTimeoutMs"
+>;
+
+export type AuditStarterEnvironmentValues<V = string> = VariableValues<
+  typeof AUDIT_STARTER_VARIABLES,
+  V,
+  "jobPriority" | "maxInventoryAgeHours" | "sdkRequestTimeoutMs"
+>;
+
+export function auditWorkerEnvironment<V>(
+  values: AuditWorkerEnvironmentValues<V>,
+): Record<string, V> {
+  return toVariables(AUDIT_WORKER_VARIABLES, values);
+}
+
+export function auditStarterEnvironment<V>(
+  values: AuditStarterEnvironmentValues<V>,
+): Record<string, V> {
+  return toVariables(AUDIT_STARTER_VARIABLES, values);
+}
 
 export function validatorEnvironment<V>(values: ValidatorEnvironmentValues<V>): Record<string, V> {
   return toVariables(VALIDATOR_VARIABLES, values);
@@ -142,6 +203,46 @@ export interface DeepVerificationConfig {
  */
 export function loadValidatorConfig(env: Environment): ValidatorConfig {
   const names = VALIDATOR_VARIABLES;
+  const checking = readObjectChecking(env);
+  const validationQueueUrl = requireQueueUrl(env, names.validationQueueUrl);
+  if (sameQueue(checking.failureQueueUrl, validationQueueUrl)) {
+    throw new ConfigurationError(
+      names.failureQueueUrl,
+      `must not be the validation queue (${names.validationQueueUrl}): reports would be read back as events, forever`,
+      checking.failureQueueUrl,
+    );
+  }
+  return {
+    ...checking,
+    validationQueueUrl,
+    retryBaseDelaySeconds: optionalInteger(
+      env,
+      names.retryBaseDelaySeconds,
+      DEFAULT_RETRY_BASE_DELAY_SECONDS,
+      // At least 1 s: with no delay a pending replica would be re-checked in a tight loop.
+      { min: 1, max: MAX_DELAY_SECONDS },
+    ),
+  };
+}
+
+/** What the audit-worker needs: how to check an object, and where to report. */
+export type AuditWorkerConfig = Omit<
+  ValidatorConfig,
+  "validationQueueUrl" | "retryBaseDelaySeconds"
+>;
+
+/** Reads and validates the audit-worker's settings (the validator's rules); throws ConfigurationError. */
+export function loadAuditWorkerConfig(env: Environment): AuditWorkerConfig {
+  return readObjectChecking(env);
+}
+
+/**
+ * The settings of checking one object and reporting it, shared by the validator and the
+ * audit-worker, which read the same variables. Refuses the replicas in the primary's own region
+ * (not a disaster-recovery copy).
+ */
+function readObjectChecking(env: Environment): AuditWorkerConfig {
+  const names = AUDIT_WORKER_VARIABLES;
   const stage = optionalString(env, names.stage);
   const primaryRegion = optionalString(env, "AWS_REGION");
   const replicaRegion = checkRegion(requireString(env, names.replicaRegion), names.replicaRegion);
@@ -152,36 +253,81 @@ export function loadValidatorConfig(env: Environment): ValidatorConfig {
       replicaRegion,
     );
   }
-  const failureQueueUrl = requireQueueUrl(env, names.failureQueueUrl);
-  const validationQueueUrl = requireQueueUrl(env, names.validationQueueUrl);
-  if (sameQueue(failureQueueUrl, validationQueueUrl)) {
-    throw new ConfigurationError(
-      names.failureQueueUrl,
-      `must not be the validation queue (${names.validationQueueUrl}): reports would be read back as events, forever`,
-      failureQueueUrl,
-    );
-  }
   return {
     bucketPairs: parseBucketPairs(requireString(env, names.bucketPairs), names.bucketPairs),
     replicaRegion,
     primaryRegion,
-    failureQueueUrl,
-    validationQueueUrl,
+    failureQueueUrl: requireQueueUrl(env, names.failureQueueUrl),
     replicationDeadlineSeconds: optionalInteger(
       env,
       names.replicationDeadlineSeconds,
       DEFAULT_REPLICATION_DEADLINE_SECONDS,
       REPLICATION_DEADLINE_BOUNDS,
     ),
-    retryBaseDelaySeconds: optionalInteger(
-      env,
-      names.retryBaseDelaySeconds,
-      DEFAULT_RETRY_BASE_DELAY_SECONDS,
-      // At least 1 s: with no delay a pending replica would be re-checked in a tight loop.
-      { min: 1, max: MAX_DELAY_SECONDS },
-    ),
     deepVerification: parseDeepVerification(env),
     stage: stage === undefined ? undefined : checkStage(stage, names.stage),
+    sdkRequestTimeoutMs: readSdkRequestTimeout(env, names.sdkRequestTimeoutMs),
+  };
+}
+
+export interface AuditStarterConfig {
+  readonly stage: string;
+  readonly bucketPairs: BucketPairs;
+  /** Holds the inventories; the jobs write their completion reports here too. */
+  readonly inventoryBucket: string;
+  /** The audit-worker the jobs invoke (LambdaInvoke). */
+  readonly workerFunctionArn: string;
+  /** The account of the worker: S3 Control needs it on every request (x-amz-account-id). */
+  readonly accountId: string;
+  /** The worker's partition (aws, aws-cn, ...): that of every ARN the job names. */
+  readonly partition: string;
+  /** The role S3 Batch Operations assumes to run the jobs. */
+  readonly jobRoleArn: string;
+  readonly jobPriority: number;
+  readonly maxInventoryAgeHours: number;
+  readonly region?: string;
+  readonly sdkRequestTimeoutMs: number;
+}
+
+// arn:<partition>:lambda:<region>:<account>:function:<name>; names are 1-64 letters, digits, - and _.
+// https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html
+const FUNCTION_ARN = /^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:(\d{12}):function:[A-Za-z0-9_-]{1,64}$/;
+// arn:<partition>:iam::<account>:role/<path/><name>
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/** Reads and validates the audit-starter's settings; throws ConfigurationError. */
+export function loadAuditStarterConfig(env: Environment): AuditStarterConfig {
+  const names = AUDIT_STARTER_VARIABLES;
+  const [workerFunctionArn, partition = "", accountId = ""] = requireMatch(
+    env,
+    names.workerFunctionArn,
+    FUNCTION_ARN,
+    "must be a Lambda function ARN such as arn:aws:lambda:us-east-1:111122223333:function:name (no version or alias)",
+  );
+  const [jobRoleArn] = requireMatch(
+    env,
+    names.jobRoleArn,
+    ROLE_ARN,
+    "must be an IAM role ARN such as arn:aws:iam::111122223333:role/name",
+  );
+  const inventoryBucket = requireString(env, names.inventoryBucket);
+  checkBucketName(inventoryBucket, names.inventoryBucket);
+  return {
+    stage: checkStage(requireString(env, names.stage), names.stage),
+    bucketPairs: parseBucketPairs(requireString(env, names.bucketPairs), names.bucketPairs),
+    inventoryBucket,
+    workerFunctionArn,
+    accountId,
+    partition,
+    jobRoleArn,
+    jobPriority: optionalInteger(env, names.jobPriority, DEFAULT_JOB_PRIORITY, JOB_PRIORITY_BOUNDS),
+    maxInventoryAgeHours: optionalInteger(
+      env,
+      names.maxInventoryAgeHours,
+      DEFAULT_MAX_INVENTORY_AGE_HOURS,
+      MAX_INVENTORY_AGE_BOUNDS,
+    ),
+    region: optionalString(env, "AWS_REGION"),
     sdkRequestTimeoutMs: readSdkRequestTimeout(env, names.sdkRequestTimeoutMs),
   };
 }
@@ -250,22 +396,18 @@ const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.
 /** Reads and validates the failure-notifier's settings; throws ConfigurationError. */
 export function loadNotifierConfig(env: Environment): NotifierConfig {
   const names = NOTIFIER_VARIABLES;
-  const alertTopicArn = requireString(env, names.alertTopicArn);
-  if (!TOPIC_ARN.test(alertTopicArn)) {
-    throw new ConfigurationError(
-      names.alertTopicArn,
-      "must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:alerts",
-      alertTopicArn,
-    );
-  }
-  const alertsSentTable = requireString(env, names.alertsSentTable);
-  if (!TABLE_NAME.test(alertsSentTable)) {
-    throw new ConfigurationError(
-      names.alertsSentTable,
-      "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
-      alertsSentTable,
-    );
-  }
+  const [alertTopicArn] = requireMatch(
+    env,
+    names.alertTopicArn,
+    TOPIC_ARN,
+    "must be an SNS topic ARN such as arn:aws:sns:us-east-1:111122223333:alerts",
+  );
+  const [alertsSentTable] = requireMatch(
+    env,
+    names.alertsSentTable,
+    TABLE_NAME,
+    "must be a DynamoDB table name (3-255 letters, digits, _ . -)",
+  );
   return {
     alertTopicArn,
     stage: checkStage(requireString(env, names.stage), names.stage),
@@ -293,6 +435,19 @@ export function requireString(env: Environment, name: string): string {
   const value = env[name]?.trim();
   if (value === undefined || value === "") throw new ConfigurationError(name, "is required");
   return value;
+}
+
+/** A required variable that must match `pattern`: the match (the value, then its groups). */
+export function requireMatch(
+  env: Environment,
+  name: string,
+  pattern: RegExp,
+  problem: string,
+): RegExpExecArray {
+  const value = requireString(env, name);
+  const match = pattern.exec(value);
+  if (match === null) throw new ConfigurationError(name, problem, value);
+  return match;
 }
 
 export function optionalString(env: Environment, name: string): string | undefined {

@@ -28,8 +28,9 @@ import {
  *
  * Version 1 grows only by optional fields, so readers must tolerate fields, checksum algorithms
  * and evidence they do not know: `ObjectSide.parts`, `Evidence.parts` and `Evidence.computedFrom`
- * (a value computed from bytes by deep verification), and `evidence.deepVerification` were added
- * that way.
+ * (a value computed from bytes by deep verification), `evidence.deepVerification`, `detectedBy`
+ * (the upload pipeline or an audit) and `replicaCurrent` (REPLICA_OVERWRITTEN) were added that
+ * way.
  */
 export const FAILURE_REPORT_SCHEMA = "backup-validator.failure-report";
 export const FAILURE_REPORT_VERSION = 1;
@@ -51,6 +52,38 @@ export interface ObjectSide {
   readonly replicationStatus?: string;
   readonly serverSideEncryption?: string;
   readonly lastModified?: string;
+}
+
+/**
+ * What found the problem: the upload pipeline (an Object Created event, checked by the
+ * checksum-validator), or an audit of objects already in the buckets. Readers must tolerate
+ * kinds and fields they do not know.
+ */
+export type DetectedBy =
+  | { readonly kind: "upload" }
+  | {
+      readonly kind: "audit";
+      /** Names the audit run: every report of one run carries the same id. */
+      readonly runId: string;
+      /**
+       * How the audit ran: `command` (`npm run audit` checking from a workstation), `enqueue`
+       * (`npm run audit --enqueue`: the validator checked the object), `batch-operations` (the
+       * scheduled audit's S3 Batch Operations job).
+       */
+      readonly via: string;
+      /** When the run started (ISO 8601). */
+      readonly startedAt?: string;
+    };
+
+/** How the replica bucket's current version compares with the primary's (REPLICA_OVERWRITTEN). */
+export interface CurrentReplica extends ObjectSide {
+  /** The comparison of this version with the primary's, on what S3 recorded (no bytes read). */
+  readonly comparedWithPrimary?: {
+    readonly verdict: string;
+    readonly basis?: Evidence;
+    readonly compared: readonly Evidence[];
+    readonly notComparable: readonly string[];
+  };
 }
 
 export interface FailureReport {
@@ -94,6 +127,14 @@ export interface FailureReport {
     readonly eventId?: string;
     readonly receiveCount?: number;
   };
+  /** Where the report came from; absent in reports of older validators (the upload pipeline). */
+  readonly detectedBy?: DetectedBy;
+  /**
+   * REPLICA_OVERWRITTEN: the replica bucket's current version under the key, which is not the
+   * replicated version `replica` describes (present: false when the key has no current object
+   * there, e.g. a delete marker).
+   */
+  readonly replicaCurrent?: CurrentReplica;
   /** The S3 or EventBridge event, or `{ truncated: true, preview }` when too large. */
   readonly originalEvent?: unknown;
   /** The raw message body, for MALFORMED_EVENT only (truncated). */
@@ -192,6 +233,8 @@ export function problemWithReport(value: Record<string, unknown>): string | unde
     ["objectAgeSeconds", isOptional(value.objectAgeSeconds, isFiniteNumber)],
     ["source", isReportSource(value.source)],
     ["rawBody", isOptional(value.rawBody, isString)],
+    ["detectedBy", isOptional(value.detectedBy, isDetectedBy)],
+    ["replicaCurrent", isOptional(value.replicaCurrent, isObjectSide)],
   ];
   const wrong = checks.filter(([, ok]) => !ok).map(([field]) => field);
   return wrong.length === 0 ? undefined : `invalid ${wrong.join(", ")}`;
@@ -219,6 +262,15 @@ function isObjectSide(value: unknown): boolean {
     ["region", "versionId", "etag", "checksumType", "replicationStatus"]
       .concat(["serverSideEncryption", "lastModified"])
       .every((field) => isOptional(value[field], isString))
+  );
+}
+
+/** A kind the reader may not know is tolerated; an audit must name its run. */
+function isDetectedBy(value: unknown): boolean {
+  if (!isJsonObject(value) || !isNonEmptyString(value.kind)) return false;
+  if (value.kind !== "audit") return true;
+  return (
+    isNonEmptyString(value.runId) && isString(value.via) && isOptional(value.startedAt, isString)
   );
 }
 

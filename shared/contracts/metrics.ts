@@ -14,7 +14,7 @@ export const METRICS_NAMESPACE = "BackupValidator";
 export const METRIC_SERVICES = {
   validator: "checksum-validator",
   notifier: "failure-notifier",
-  /** The audit (`npm run audit`), when it has run. */
+  /** The audit: `npm run audit`, and the scheduled audit's audit-worker. */
   audit: "audit",
 } as const;
 export type MetricService = (typeof METRIC_SERVICES)[keyof typeof METRIC_SERVICES];
@@ -36,9 +36,17 @@ export const METRICS = {
   deepVerifications: "DeepVerifications",
   /** Validator: bytes read by deep verification, decided or not. */
   deepVerificationBytes: "DeepVerificationBytesRead",
-  /** Audit: objects it checked, and the problems it found, once per completed audit. */
+  /**
+   * Audit: objects checked and problems found. Counts that add up: `npm run audit` sends a run's
+   * totals, the audit-worker 1 per object, so a run's totals are the Sum over its time.
+   */
   auditObjectsChecked: "AuditObjectsChecked",
   auditProblems: "AuditProblems",
+  /**
+   * The scheduled audit's worker: tasks it answered with a failure (redriven, or failed for
+   * good) instead of a verdict. A job fails once over half of its tasks do.
+   */
+  auditTasksFailed: "AuditTasksFailed",
 } as const;
 
 /** Validator: one count per verdict (`Outcome.MATCH`, ...). */

@@ -28,3 +28,13 @@ export function decodeEventKey(keyFromEvent: string): string | undefined {
 export function isPossibleS3Key(key: string): boolean {
   return key.length > 0 && key.isWellFormed() && Buffer.byteLength(key, "utf8") <= 1024;
 }
+
+/**
+ * A key as an event would carry it (URL-encoded, `+` for a space), for code that takes event
+ * keys (validateObject tries the decoded form first): the first try is then exactly this key,
+ * so a key with a literal `+` or `%` is checked as written. For keys typed on a command line or
+ * taken from a listing.
+ */
+export function asEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, "+");
+}

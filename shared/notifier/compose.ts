@@ -212,7 +212,7 @@ function renderSingleBody(view: IncidentView, context: RenderContext): string {
       wrapProse(`Finding: ${displayText(view.summary)}`),
     ]),
     ...details.facts,
-    section("WHAT TO DO NEXT", nextSteps(view.verdict, context.stage, verify)),
+    section("WHAT TO DO NEXT", nextSteps(view.verdict, context.stage, verify, view.overwritten)),
     ...linksSection(details.links),
     ...details.appendix,
   ]

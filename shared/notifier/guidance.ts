@@ -6,7 +6,14 @@
 import type { ObjectIdentity } from "../objects.ts";
 import { wrapLine } from "../text.ts";
 import type { AlertVerdict } from "../verdicts.ts";
-import { dlqInspectCommand, redriveCommand, verifyCommand } from "./commands.ts";
+import {
+  auditCommand,
+  deleteVersionCommand,
+  dlqInspectCommand,
+  listVersionsCommand,
+  redriveCommand,
+  verifyCommand,
+} from "./commands.ts";
 
 const S3_BATCH_REPLICATION =
   "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html";
@@ -16,6 +23,8 @@ const REPLICATION_TROUBLESHOOTING =
 export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
   MISMATCH:
     "The replica is NOT identical to its original: the size, a checksum or ETag of the same kind on both sides, or a digest computed from the bytes, differs. Until this is fixed the backup of this version cannot be trusted.",
+  REPLICA_OVERWRITTEN:
+    "An audit found that the replica bucket's current version of this object is not the version replication wrote: something wrote or deleted it there after replication. The replicated version is still in the replica bucket, but a restore of the latest version would take the wrong object (or nothing). Only replication should write there: the replica buckets' policy denies everyone else but the break-glass role.",
   REPLICA_MISSING:
     "S3 says this version was replicated (replication status COMPLETED), but the replica does not exist in the replica bucket: it was deleted or expired there. There is no backup of this version.",
   REPLICATION_FAILED:
@@ -39,22 +48,40 @@ export const WHAT_HAPPENED: Record<AlertVerdict, string> = {
 const VERIFY_PLACEHOLDER = "<the verify command listed under each object above>";
 
 /**
- * The verify command an alert quotes for one object: for UNVERIFIABLE it reads the bytes
- * (`--deep`), which is what settles it.
+ * The command an alert quotes to re-check one object: for UNVERIFIABLE verify reads the bytes
+ * (`--deep`), which is what settles it; for REPLICA_OVERWRITTEN the audit looks at the replica
+ * bucket's current version, which verify does not.
  */
 export function verifyCommandFor(
   verdict: AlertVerdict,
   stage: string,
   object: ObjectIdentity,
 ): string {
+  if (verdict === "REPLICA_OVERWRITTEN") return auditCommand(stage, object);
   return verifyCommand(stage, object, { deep: verdict === "UNVERIFIABLE" });
 }
 
-/** Numbered steps; `verify` holds the exact commands, or is undefined in a digest (listed per object). */
+/**
+ * REPLICA_OVERWRITTEN: the replica's key and region and the version on top of the replicated
+ * one (undefined for a delete marker, whose id only a listing shows), for the exact commands.
+ */
+export interface OverwrittenReplica {
+  readonly bucket: string;
+  readonly key: string;
+  readonly region?: string;
+  readonly currentVersionId?: string;
+}
+
+/**
+ * Numbered steps; `verify` holds the exact commands, or is undefined in a digest (listed per
+ * object); `overwritten` names the replica for REPLICA_OVERWRITTEN's repair commands (a digest
+ * shows them with placeholders).
+ */
 export function nextSteps(
   verdict: AlertVerdict,
   stage: string,
   verify: readonly string[] | undefined,
+  overwritten?: OverwrittenReplica,
 ): string[] {
   // Step lines get a two-space margin; continuation lines of a step carry it themselves.
   const check = (verify ?? [VERIFY_PLACEHOLDER]).join("\n      ");
@@ -64,7 +91,31 @@ export function nextSteps(
     `    ${dlqInspectCommand(stage, "validation")}`,
     `    ${dlqInspectCommand(stage, "failure")}`,
   ];
+  const replica: OverwrittenReplica = overwritten ?? {
+    bucket: "<replica-bucket>",
+    key: "<key>",
+    region: "<replica-region>",
+    currentVersionId: "<current-version-id>",
+  };
   const steps: Record<AlertVerdict, string[][]> = {
+    REPLICA_OVERWRITTEN: [
+      [
+        "Re-check now (read-only; exit code 0 only if the replica bucket's current version is the replicated one):",
+        `    ${check}`,
+      ],
+      [
+        "Find what wrote there: CloudTrail data events or the replica bucket's server access logs (PutObject, CopyObject, DeleteObject on this key), and whether the replica bucket's policy was changed. List the key's versions (the replicated version, and what is on top of it):",
+        `    ${listVersionsCommand(replica)}`,
+      ],
+      [
+        replica.currentVersionId === undefined
+          ? "Make the replicated version current again by deleting the delete marker on top (its VersionId is in the DeleteMarkers of the listing above). This needs the break-glass role (the bucket policy denies everyone else):"
+          : "Make the replicated version current again by deleting the version on top (keep a copy first if that write was meant: aws s3api get-object … --version-id). This needs the break-glass role (the bucket policy denies everyone else), and Object Lock may retain that version until its retention ends:",
+        `    ${deleteVersionCommand(replica, replica.currentVersionId ?? "<delete-marker-version-id>")}`,
+      ],
+      ["Then re-check with the command of step 1."],
+      waiting,
+    ],
     MISMATCH: [
       ["Re-check now (read-only; exit code 0 only if the replica matches):", `    ${check}`],
       [

@@ -20,6 +20,7 @@ import {
   wrapLine,
 } from "../text.ts";
 import { type AlertVerdict, isSeverity, type Severity, severityOf } from "../verdicts.ts";
+import type { OverwrittenReplica } from "./guidance.ts";
 import type { Delivery, Incident } from "./incident.ts";
 import { queueName, s3ObjectConsoleUrl, sqsQueueConsoleUrl } from "./links.ts";
 
@@ -41,6 +42,8 @@ export interface IncidentView {
   readonly summary: string;
   /** The object(s) to re-check, for the verify command. */
   readonly objects: readonly ObjectToCheck[];
+  /** REPLICA_OVERWRITTEN: the replica and the version on top, for the exact repair commands. */
+  readonly overwritten?: OverwrittenReplica;
   /** Where the failure-queue message came from. */
   readonly delivery: Delivery;
   /** Everything about this incident; embedded payloads are cut to the given size. */
@@ -80,10 +83,23 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
   const objects: ObjectToCheck[] = object
     ? [{ bucket: object.bucket, key: object.key, versionId: object.versionId, size }]
     : [];
+  const current = report.replicaCurrent;
   return {
     verdict,
     severity,
     reportId: typeof report.reportId === "string" ? report.reportId : undefined,
+    ...(current && object
+      ? {
+          overwritten: {
+            bucket: current.bucket,
+            key: current.key,
+            ...(replicaRegion ? { region: replicaRegion } : {}),
+            ...(current.present && current.versionId
+              ? { currentVersionId: current.versionId }
+              : {}),
+          },
+        }
+      : {}),
     bucket: object?.bucket,
     category: report.category,
     label: object ? (report.category ?? object.bucket) : undefined,
@@ -128,6 +144,7 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
         ? evidenceLines(report.evidence).flatMap((line) => wrapLine(line))
         : [];
       if (evidence.length > 0) sections.push(section("EVIDENCE", evidence));
+      if (current) sections.push(section("REPLICA'S CURRENT VERSION", currentReplicaLines(report)));
       sections.push(section("TIMELINE", timeline(report, delivery)));
       const links = [
         ...(object && primaryRegion
@@ -163,6 +180,25 @@ function reportView(report: FailureReport, delivery: Delivery): IncidentView {
   };
 }
 
+/**
+ * The replica bucket's current version, which is not the replicated one: side by side with the
+ * primary, and how it compares with it.
+ */
+function currentReplicaLines(report: FailureReport): string[] {
+  const current = report.replicaCurrent;
+  if (!current) return [];
+  if (!current.present) {
+    return wrapLine(
+      "  None: the key has no current object in the replica bucket (a delete marker is on top of the replicated version).",
+    );
+  }
+  const compared = current.comparedWithPrimary;
+  return [
+    ...sideBySideLines(report.primary, current, compared?.compared ?? []),
+    ...(compared ? ["", ...evidenceLines(compared).flatMap((line) => wrapLine(line))] : []),
+  ];
+}
+
 function queueLink(label: string, arn: string | undefined): string[] {
   const url = sqsQueueConsoleUrl(arn);
   // The address on a line of its own: a URL is never wrapped, the label is short.
@@ -189,19 +225,33 @@ function timeline(report: FailureReport, delivery: Delivery): string[] {
 
 function reference(report: FailureReport, delivery: Delivery): string[] {
   const source = report.source ?? {};
+  const audit = report.detectedBy?.kind === "audit" ? report.detectedBy : undefined;
   return fields([
     ["Report ID:", report.reportId],
     ["This alert:", deliveryText(delivery)],
-    [
-      "Validator input:",
-      [
-        source.messageId ? `SQS message ${source.messageId}` : "SQS message (id unknown)",
-        queueName(source.eventSourceArn) ? `on ${queueName(source.eventSourceArn)}` : "",
-        source.receiveCount ? `(received ${times(source.receiveCount)})` : "",
-      ]
-        .filter(Boolean)
-        .join(" "),
-    ],
+    ...(audit
+      ? [
+          [
+            "Found by:",
+            `audit run ${displayText(audit.runId)} (${displayText(audit.via)}${audit.startedAt ? `, started ${audit.startedAt}` : ""})`,
+          ],
+        ]
+      : []),
+    // An audit that checked the object itself had no validator input.
+    ...(audit && !source.messageId
+      ? []
+      : [
+          [
+            "Validator input:",
+            [
+              source.messageId ? `SQS message ${source.messageId}` : "SQS message (id unknown)",
+              queueName(source.eventSourceArn) ? `on ${queueName(source.eventSourceArn)}` : "",
+              source.receiveCount ? `(received ${times(source.receiveCount)})` : "",
+            ]
+              .filter(Boolean)
+              .join(" "),
+          ],
+        ]),
     ...(source.eventId ? [["Event ID:", source.eventId]] : []),
   ]);
 }

@@ -1,12 +1,13 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { functionClientOptions } from "../clients.ts";
-import type { ValidatorConfig } from "../contracts/environment.ts";
+import type { AuditWorkerConfig, ValidatorConfig } from "../contracts/environment.ts";
 import { deepVerificationSettings } from "../integrity/settle.ts";
 import type { Log, MetricsRecorder } from "../observability.ts";
 import { sqsMessageSender } from "../queues/message-sender.ts";
 import { s3ObjectReader } from "../s3/object-state.ts";
 import type { ValidatorDependencies } from "./process-message.ts";
+import type { ValidationContext } from "./validate-object.ts";
 
 /**
  * Builds the validator's clients once per cold start. Endpoints are left to the SDK, which
@@ -18,6 +19,27 @@ export function createValidatorDependencies(
   config: ValidatorConfig,
   observability: { log: Log; metrics: MetricsRecorder },
 ): ValidatorDependencies {
+  const { validation, sqs } = createCheckingClients(config);
+  return {
+    validation,
+    bucketPairs: config.bucketPairs,
+    failureReports: sqsMessageSender(sqs, config.failureQueueUrl),
+    pendingChecks: sqsMessageSender(sqs, config.validationQueueUrl),
+    retryBaseDelaySeconds: config.retryBaseDelaySeconds,
+    primaryRegion: config.primaryRegion,
+    replicaRegion: config.replicaRegion,
+    ...observability,
+  };
+}
+
+/**
+ * What checking an object takes, for the validator and the audit-worker alike: a reader per
+ * side and the engine's settings, and the SQS client reports go out with.
+ */
+export function createCheckingClients(config: AuditWorkerConfig): {
+  validation: ValidationContext;
+  sqs: SQSClient;
+} {
   const primaryS3 = new S3Client(
     functionClientOptions(config.primaryRegion, config.sdkRequestTimeoutMs),
   );
@@ -37,12 +59,6 @@ export function createValidatorDependencies(
       stage: config.stage,
       now: () => new Date(),
     },
-    bucketPairs: config.bucketPairs,
-    failureReports: sqsMessageSender(sqs, config.failureQueueUrl),
-    pendingChecks: sqsMessageSender(sqs, config.validationQueueUrl),
-    retryBaseDelaySeconds: config.retryBaseDelaySeconds,
-    primaryRegion: config.primaryRegion,
-    replicaRegion: config.replicaRegion,
-    ...observability,
+    sqs,
   };
 }

@@ -25,6 +25,7 @@ import {
 } from "./reports.ts";
 import { nextCheckDelaySeconds } from "./retry.ts";
 import {
+  uncheckableReason,
   type ValidationContext,
   type ValidationResult,
   validateObject,
@@ -208,7 +209,7 @@ async function checkOne(
       }
       throw error;
     }
-    const reason = `S3 refused to look up this object for good: ${describeError(error)}`;
+    const reason = uncheckableReason(error);
     conclusion = {
       outcome: "UNCHECKABLE",
       reason,

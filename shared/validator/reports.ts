@@ -46,22 +46,37 @@ export function objectReport(
 ): FailureReport {
   return buildFailureReport({
     ...reportBase(context, message, parsed, object, pair),
+    ...objectFindings(context, pair, result, result.primary?.versionId ?? object.versionId),
     verdict: result.verdict,
     summary: result.reason,
+  });
+}
+
+/**
+ * What a report says about one checked object, whoever checked it (the validator for an upload,
+ * an audit): the object, both sides as they were found, the evidence and the object's age.
+ */
+export function objectFindings(
+  regions: { readonly primaryRegion?: string; readonly replicaRegion?: string },
+  pair: BucketPair,
+  result: Omit<ValidationResult, "verdict">,
+  versionId: string | undefined,
+): Pick<FailureReportInput, "object" | "primary" | "replica" | "evidence" | "objectAgeSeconds"> {
+  return compact({
     object: compact({
-      bucket: object.bucket,
+      bucket: pair.primaryBucket,
       key: result.key,
-      versionId: result.primary?.versionId ?? object.versionId,
+      versionId,
       replicaBucket: pair.replicaBucket,
-      primaryRegion: context.primaryRegion,
-      replicaRegion: context.replicaRegion,
+      primaryRegion: regions.primaryRegion,
+      replicaRegion: regions.replicaRegion,
     }),
     primary: objectSide(
-      { bucket: pair.primaryBucket, key: result.key, region: context.primaryRegion },
+      { bucket: pair.primaryBucket, key: result.key, region: regions.primaryRegion },
       result.primary,
     ),
     replica: objectSide(
-      { bucket: pair.replicaBucket, key: result.key, region: context.replicaRegion },
+      { bucket: pair.replicaBucket, key: result.key, region: regions.replicaRegion },
       result.replica,
     ),
     evidence: result.comparison && {
@@ -151,6 +166,7 @@ function reportBase(
     eventTime: object.eventTime,
     firstCheckedAt: parsed.firstCheckedAt,
     detectedAt: context.detectedAt,
+    detectedBy: { kind: "upload" },
     attempts: parsed.attempt,
     source: compact({
       messageId: message.messageId,

@@ -1,4 +1,5 @@
 import type { BucketPair } from "../contracts/bucket-pairs.ts";
+import { describeError } from "../errors.ts";
 import { keyCandidates } from "../events/keys.ts";
 import { type Comparison, describeValues, evidenceName } from "../integrity/compare.ts";
 import {
@@ -166,6 +167,11 @@ export async function validateObject(
       ),
     ),
   };
+}
+
+/** Why an object is UNCHECKABLE: S3 refused its lookup with an error retrying cannot change. */
+export function uncheckableReason(error: unknown): string {
+  return `S3 refused to look up this object for good: ${describeError(error)}`;
 }
 
 function explain(

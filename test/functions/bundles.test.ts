@@ -14,7 +14,12 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { unpackFunction } from "../../scripts/infra/bundles.ts";
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator } from "../helpers/emulator.ts";
-import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../helpers/events.ts";
+import {
+  batchOperationsEvent,
+  eventBridgeObjectCreated,
+  sqsEvent,
+  sqsRecord,
+} from "../helpers/events.ts";
 import { packaged } from "../helpers/packaged.ts";
 
 const PRIMARY = "bv-bundle-documents-primary";
@@ -44,12 +49,16 @@ function unpack(functionName: string): Promise<string> {
 }
 
 /** Invokes a bundled handler in a fresh Node process (a cold start) and returns its response. */
-function invoke(handlerFile: string, environment: Record<string, string>, event: unknown) {
+function invoke<Response = SQSBatchResponse>(
+  handlerFile: string,
+  environment: Record<string, string>,
+  event: unknown,
+) {
   const script = `
     const { handler } = await import(${JSON.stringify(pathToFileURL(handlerFile).href)});
     const response = await handler(JSON.parse(process.env.TEST_EVENT), { functionName: "bundle", awsRequestId: "r-1", getRemainingTimeInMillis: () => 30000 });
     process.stdout.write("RESPONSE " + JSON.stringify(response) + "\\n");`;
-  return new Promise<SQSBatchResponse>((resolve, reject) => {
+  return new Promise<Response>((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
       env: {
         PATH: process.env.PATH ?? "",
@@ -69,7 +78,7 @@ function invoke(handlerFile: string, environment: Record<string, string>, event:
     child.on("close", (code) => {
       const line = output.split("\n").find((candidate) => candidate.startsWith("RESPONSE "));
       if (code !== 0 || !line) reject(new Error(`bundle exited ${code}:\n${output}`));
-      else resolve(JSON.parse(line.slice("RESPONSE ".length)) as SQSBatchResponse);
+      else resolve(JSON.parse(line.slice("RESPONSE ".length)) as Response);
     });
   });
 }
@@ -126,6 +135,52 @@ it("runs the packaged checksum-validator and failure-notifier end to end", async
   expect(JSON.parse(alert?.Body ?? "").Subject).toBe(
     "[backup-validator bundle] MISMATCH documents: q3.pdf",
   );
+}, 60_000);
+
+it("runs the packaged audit-starter and audit-worker", async () => {
+  // Prepare: the worker's failure queue and one tampered replica; no inventory yet, so the
+  // starter lists and starts nothing (S3 Control has no emulator here)
+  const failureQueueUrl = await emulator.createQueue("bv-bundle-audit-failures");
+  await emulator.createBuckets("bv-bundle-inventory");
+  await emulator.put(PRIMARY, "audit/ledger.csv", "original");
+  await emulator.put(REPLICA, "audit/ledger.csv", "tampered");
+  const pairs = JSON.stringify({ [PRIMARY]: { replica: REPLICA, category: "documents" } });
+  const [starter, worker] = await Promise.all([unpack("audit-starter"), unpack("audit-worker")]);
+
+  // Act
+  const started = await invoke<{ pairs: { outcome: string }[] }>(
+    starter,
+    {
+      ...emulator.environment(),
+      STAGE: "bundle",
+      BUCKET_PAIRS: pairs,
+      INVENTORY_BUCKET: "bv-bundle-inventory",
+      AUDIT_WORKER_ARN: "arn:aws:lambda:us-east-1:000000000000:function:bv-bundle-audit-worker",
+      AUDIT_JOB_ROLE_ARN: "arn:aws:iam::000000000000:role/bv-bundle-audit-job",
+    },
+    { trigger: "schedule" },
+  );
+  const audited = await invoke<{ results: { resultCode: string; resultString: string }[] }>(
+    worker,
+    {
+      ...emulator.environment(),
+      STAGE: "bundle",
+      BUCKET_PAIRS: pairs,
+      REPLICA_REGION: "us-west-2",
+      FAILURE_QUEUE_URL: failureQueueUrl,
+    },
+    batchOperationsEvent(
+      { bucket: PRIMARY, s3Key: "audit/ledger.csv" },
+      { stage: "bundle", runId: "r" },
+    ),
+  );
+
+  // Assess
+  expect(started.pairs.map((pair) => pair.outcome)).toEqual(["no-inventory"]);
+  expect(audited.results.map((result) => result.resultCode)).toEqual(["Succeeded"]);
+  expect(JSON.parse(audited.results[0]?.resultString ?? "{}").verdict).toBe("MISMATCH");
+  const reports = await emulator.drain(failureQueueUrl);
+  expect(reports.map((report) => JSON.parse(report.Body ?? "").verdict)).toEqual(["MISMATCH"]);
 }, 60_000);
 
 it("keeps error class names, so a bad setting is named as such at cold start", async () => {

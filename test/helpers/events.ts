@@ -79,3 +79,33 @@ export function sqsRecord(body: unknown, overrides: Partial<SQSRecord> = {}): SQ
 export function sqsEvent(...records: SQSRecord[]): SQSEvent {
   return { Records: records };
 }
+
+export interface TaskFields {
+  readonly bucket: string;
+  /** As S3 Batch Operations sends it: URL-encoded. */
+  readonly s3Key: string;
+  readonly versionId?: string;
+  readonly taskId?: string;
+}
+
+/**
+ * The S3 user guide's LambdaInvoke example (invocation schema 2.0: bucket by name, the job's
+ * user arguments), one task per invocation, with the given object and arguments.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-invoke-lambda.html
+ */
+export function batchOperationsEvent(
+  task: TaskFields,
+  userArguments?: Record<string, string>,
+): Record<string, any> {
+  const event = fixture<Record<string, any>>("batch-operations-invocation-2.0.json");
+  if (userArguments !== undefined) event.job.userArguments = userArguments;
+  event.tasks = [
+    {
+      taskId: task.taskId ?? event.tasks[0].taskId,
+      s3Key: task.s3Key,
+      s3VersionId: task.versionId ?? null,
+      s3Bucket: task.bucket,
+    },
+  ];
+  return event;
+}

@@ -107,10 +107,13 @@ export async function startMotoS3(): Promise<MotoS3> {
 }
 
 /**
- * CRR gives a replica the source's version ID; moto gives the test's copy a new one. This maps,
- * on the replica client, the source's version ID to the copy's in requests, and back in
- * answers, so the validator sees what CRR would show.
+ * CRR gives a replica the source's version ID and marks it with the replication status REPLICA;
+ * moto gives the test's copy a new version ID and no status. This maps, on the replica client,
+ * the source's version ID to the copy's in requests, and back in answers, and shows the copies
+ * it maps as REPLICA, so the validator sees what CRR would show. A version the test writes
+ * without `replicated` (an overwrite) keeps moto's id and has no status, as on S3.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
  */
 export function keepVersionIds(replica: S3Client): {
   replicated(sourceVersionId: string, copyVersionId: string): void;
@@ -124,9 +127,12 @@ export function keepVersionIds(replica: S3Client): {
       const result = await next(
         copy ? { ...args, input: { ...args.input, VersionId: copy } as typeof args.input } : args,
       );
-      const output = result.output as { VersionId?: string };
+      const output = result.output as { VersionId?: string; ReplicationStatus?: string };
       const source = output.VersionId === undefined ? undefined : toSource.get(output.VersionId);
-      if (source) output.VersionId = source;
+      if (source) {
+        output.VersionId = source;
+        output.ReplicationStatus = "REPLICA";
+      }
       return result;
     },
     { step: "initialize", name: "crrKeepsVersionIds", override: true },
@@ -137,4 +143,20 @@ export function keepVersionIds(replica: S3Client): {
       toSource.set(copyVersionId, sourceVersionId);
     },
   };
+}
+
+/**
+ * Records each request the client sends, as `<side> <Command>` (`<side> HeadObject part` for a
+ * part HEAD), into `log`: what a test asserts about the requests the code under test made.
+ */
+export function recordRequests(client: S3Client, side: string, log: string[]): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { PartNumber?: number };
+      const command = String(context.commandName).replace(/Command$/, "");
+      log.push(`${side} ${command}${input.PartNumber ? " part" : ""}`);
+      return next(args);
+    },
+    { step: "initialize", name: `recordRequests-${side}` },
+  );
 }

@@ -1,4 +1,5 @@
 import type { SQSRecord } from "aws-lambda";
+import { auditReport } from "../../shared/audit/audit-object.ts";
 import {
   buildFailureReport,
   type FailureReport,
@@ -149,6 +150,8 @@ export function reportFor(verdict: ReportedVerdict, key = "reports/q3.pdf"): Fai
         primary,
         { ...replica, checksums: { SHA256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=" } },
       );
+    case "REPLICA_OVERWRITTEN":
+      return overwrittenReport(key, primary, replica);
     case "REPLICA_MISSING":
       return withSides(
         verdict,
@@ -238,6 +241,52 @@ export function reportFor(verdict: ReportedVerdict, key = "reports/q3.pdf"): Fai
         rawBody: "hello from a misconfigured producer",
       });
   }
+}
+
+/**
+ * An audit found the replica bucket's current version written over the replicated one (another
+ * version id, no replication status, other bytes), as auditReport builds it.
+ */
+function overwrittenReport(key: string, primary: ObjectState, replica: ObjectState): FailureReport {
+  const current = state(REPLICA_BUCKET, {
+    key,
+    versionId: "Zq8.nW2xLpR0oTf1KcYb4uVhJ3sE6dAg",
+    etag: '"0cc175b9c0f1b6a831c399e269772661"',
+    checksums: { SHA256: "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=" },
+    replicationStatus: undefined,
+    lastModified: "2024-03-09T08:02:11.000Z",
+  });
+  const pair = {
+    primaryBucket: PRIMARY_BUCKET,
+    replicaBucket: REPLICA_BUCKET,
+    category: "documents",
+  };
+  const comparison = compareObjects(primary, replica);
+  return auditReport(
+    {
+      detectedBy: {
+        kind: "audit",
+        runId: "audit-2024-03-10T02-00-00Z",
+        via: "command",
+        startedAt: "2024-03-10T02:00:00.000Z",
+      },
+      detectedAt: "2024-03-10T02:03:17.250Z",
+      primaryRegion: "us-east-1",
+      replicaRegion: "us-west-2",
+    },
+    pair,
+    {
+      verdict: "REPLICA_OVERWRITTEN",
+      key,
+      reason:
+        "the replica bucket's current version Zq8.nW2xLpR0oTf1KcYb4uVhJ3sE6dAg is not the replicated version 3HL4kqtJvjVBH40Nrjfkd.Wq5v1LZg0b: something wrote it there after replication (CRR writes only the source's versions); it was last modified 2024-03-09T08:02:11.000Z, replication status none; it differs from the primary's version (SHA256 checksum (full object): primary n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=, replica ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs=). A restore of the latest version from the replica bucket would take this, not the replicated version 3HL4kqtJvjVBH40Nrjfkd.Wq5v1LZg0b",
+      primary,
+      replica,
+      comparison,
+      objectAgeSeconds: 488_267,
+      replicaCurrent: { state: current, comparison: compareObjects(primary, current) },
+    },
+  );
 }
 
 /**

@@ -139,13 +139,13 @@ describe("permissions", () => {
     expect(direct.sort()).toEqual([
       "CompareDeployedFunctions",
       "DeploymentBucketObjects",
-      "PassStackRolesToLambdaAndS3",
+      "PassStackRolesToServices",
       "TemplateValidationAndExports",
       "TheTwoStacks",
     ]);
   });
 
-  it("pass roles only to Lambda and S3", () => {
+  it("pass roles only to Lambda, S3 (replication) and EventBridge Scheduler (the audit schedule)", () => {
     // Prepare
     const passRole = statements.filter((statement) =>
       actionsOf(statement).includes("iam:PassRole"),
@@ -154,8 +154,38 @@ describe("permissions", () => {
     // Assess
     expect(passRole).toHaveLength(1);
     expect(passRole[0]?.Condition).toEqual({
-      StringEquals: { "iam:PassedToService": ["lambda.amazonaws.com", "s3.amazonaws.com"] },
+      StringEquals: {
+        "iam:PassedToService": [
+          "lambda.amazonaws.com",
+          "s3.amazonaws.com",
+          "scheduler.amazonaws.com",
+        ],
+      },
     });
+  });
+
+  it("manage the audit schedule of the stage only, through CloudFormation", () => {
+    // Prepare
+    const schedule = `arn:aws:scheduler:us-east-1:${ACCOUNT}:schedule/default/backup-validator-dev-audit`;
+
+    // Assess
+    for (const action of [
+      "scheduler:CreateSchedule",
+      "scheduler:GetSchedule",
+      "scheduler:UpdateSchedule",
+      "scheduler:DeleteSchedule",
+    ]) {
+      expect({ action, allowed: allows(action, schedule) }).toEqual({ action, allowed: true });
+      expect(
+        allows(action, schedule.replace("backup-validator-dev-", "backup-validator-prod-")),
+      ).toBe(false);
+    }
+    expect(
+      allows(
+        "s3:PutInventoryConfiguration",
+        `arn:aws:s3:::backup-validator-documents-dev-${ACCOUNT}-us-east-1`,
+      ),
+    ).toBe(true);
   });
 
   it("manage roles with inline policies only: no managed policies, users or groups", () => {
@@ -280,11 +310,20 @@ describe("permissions boundary: the stacks' roles can do no more than StackRoles
       new RegExp(`^arn:aws:s3:::backup-validator-\\*-dev-${ACCOUNT}-(us-east-1|us-west-2)(/\\*)?$`),
       // keys: random ids, confined by kms:ViaService below
       new RegExp(`^arn:aws:kms:(us-east-1|us-west-2):${ACCOUNT}:key/\\*$`),
+      // the audit: the stage's functions (invoked), roles (passed) and job reports
+      new RegExp(`^arn:aws:lambda:us-east-1:${ACCOUNT}:function:backup-validator-dev-\\*$`),
+      new RegExp(`^arn:aws:iam::${ACCOUNT}:role/backup-validator-dev-\\*$`),
+      new RegExp(`^arn:aws:s3:::backup-validator-inventory-dev-${ACCOUNT}-us-east-1/reports/\\*$`),
     ];
 
     // Assess
     expect(boundaryStatements.length).toBeGreaterThan(0);
-    for (const statement of boundaryStatements) {
+    // CreateJob names no resource ("*"): the boundary allows LambdaInvoke jobs only.
+    const unscoped = boundaryStatements.filter((statement) => statement.Resource === "*");
+    expect(unscoped.map((statement) => [actionsOf(statement), statement.Condition])).toEqual([
+      [["s3:CreateJob"], { StringEquals: { "s3:RequestJobOperation": "LambdaInvoke" } }],
+    ]);
+    for (const statement of boundaryStatements.filter((each) => each.Resource !== "*")) {
       expect(statement.Effect).toBe("Allow");
       for (const action of actionsOf(statement)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
       for (const resource of resourcesOf(statement, parameters)) {

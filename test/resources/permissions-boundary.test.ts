@@ -28,6 +28,16 @@ const REGION = "us-east-1";
 const BOUNDARY = `arn:aws:iam::${ACCOUNT_ID}:policy/github-deploy-backup-validator-dev-boundary`;
 const WITH_BOUNDARY = [`permissionsBoundary=${BOUNDARY}`];
 
+const STACK_ROLES = [
+  "ChecksumValidatorRole",
+  "FailureNotifierRole",
+  "ReplicationRole",
+  "AuditStarterRole",
+  "AuditWorkerRole",
+  "AuditJobRole",
+  "AuditSchedulerRole",
+];
+
 let plain: Packaged[];
 let bounded: Packaged[];
 
@@ -52,13 +62,8 @@ describe("--param permissionsBoundary", () => {
     // Prepare
     const roles = rolesOf(bounded);
 
-    // Assess: the three roles (validator, notifier, replication) of each package
-    expect(roles.map(([id]) => id).sort()).toEqual(
-      [
-        ...["ChecksumValidatorRole", "FailureNotifierRole", "ReplicationRole"],
-        ...["ChecksumValidatorRole", "FailureNotifierRole", "ReplicationRole"],
-      ].sort(),
-    );
+    // Assess: the roles (validator, notifier, replication, the audit's four) of each package
+    expect(roles.map(([id]) => id).sort()).toEqual([...STACK_ROLES, ...STACK_ROLES].sort());
     for (const [id, role] of roles) {
       expect({ id, boundary: role.Properties.PermissionsBoundary }).toEqual({
         id,
@@ -85,12 +90,16 @@ describe("--param permissionsBoundary", () => {
 // ---------------------------------------------------------------------------------------------
 // What the roles are given, and what the boundary allows
 
-/** One permission a role is given: an action on a resource, and the kms:ViaService it needs. */
+/**
+ * One permission a role is given: an action on a resource, the kms:ViaService it needs, and the
+ * other conditions it carries.
+ */
 interface Grant {
   readonly role: string;
   readonly action: string;
   readonly resource: string;
   readonly viaService?: string;
+  readonly condition?: Record<string, Record<string, unknown>>;
 }
 
 type PolicyStatement = {
@@ -102,9 +111,15 @@ type PolicyStatement = {
   Condition?: Record<string, Record<string, unknown>>;
 };
 
-/** A key's ARN: GetAtt of a key of the template stands for a key in the primary region. */
-function resolveArn(value: unknown): string {
+/**
+ * An ARN: GetAtt of a role of the template stands for the name CloudFormation gives it
+ * (<stack>-<logical id>-<suffix>), GetAtt of a key for a key in the primary region.
+ */
+function resolveArn(value: unknown, roleIds: readonly string[]): string {
   const getAtt = (value as { "Fn::GetAtt"?: [string, string] } | null)?.["Fn::GetAtt"];
+  if (getAtt !== undefined && roleIds.includes(getAtt[0])) {
+    return `arn:aws:iam::${ACCOUNT_ID}:role/backup-validator-dev-${getAtt[0]}-A1B2C3D4E5F6`;
+  }
   if (getAtt !== undefined) return `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/${getAtt[0]}`;
   return resolveSub(value, REGION);
 }
@@ -129,8 +144,9 @@ function grantsOf(template: Template): Grant[] {
             grants.push({
               role,
               action,
-              resource: resolveArn(arn),
+              resource: resolveArn(arn, roleIds),
               ...(viaService === undefined ? {} : { viaService }),
+              ...(statement.Condition === undefined ? {} : { condition: statement.Condition }),
             });
           }
         }
@@ -169,8 +185,10 @@ const boundaryStatements = () => {
     effect: statement.Effect,
     actions: statementActions(statement),
     resources: resourcesOf(statement, parameters),
-    conditionKeys: Object.entries(statement.Condition ?? {}).flatMap(([operator, keys]) =>
-      Object.keys(keys).map((key) => `${operator}:${key}`),
+    conditions: Object.entries(statement.Condition ?? {}).flatMap(([operator, keys]) =>
+      Object.entries(keys)
+        .filter(([key]) => key !== "kms:ViaService")
+        .map(([key, value]) => ({ operator, key, value })),
     ),
     viaServices: [statement.Condition?.StringEquals?.["kms:ViaService"] ?? []]
       .flat()
@@ -181,7 +199,9 @@ const boundaryStatements = () => {
 /**
  * Whether a boundary statement allows the grant. A granted action with a wildcard (the topic
  * key policy's `kms:GenerateDataKey*`, as the SNS guide words it) counts when the boundary
- * allows an action it matches: SNS publishes with kms:GenerateDataKey.
+ * allows an action it matches: SNS publishes with kms:GenerateDataKey. A boundary condition
+ * (other than kms:ViaService, compared apart) allows the grant only when the grant carries the
+ * same condition, so that every request the role may make meets it.
  */
 function boundaryAllows(grant: Grant): boolean {
   return boundaryStatements().some(
@@ -191,7 +211,10 @@ function boundaryAllows(grant: Grant): boolean {
         (action) => wildcardMatches(action, grant.action) || wildcardMatches(grant.action, action),
       ) &&
       statement.resources.some((pattern) => wildcardMatches(pattern, grant.resource)) &&
-      statement.conditionKeys.every((key) => key === "StringEquals:kms:ViaService") &&
+      statement.conditions.every(
+        ({ operator, key, value }) =>
+          JSON.stringify(grant.condition?.[operator]?.[key]) === JSON.stringify(value),
+      ) &&
       (statement.viaServices.length === 0 ||
         (grant.viaService !== undefined && statement.viaServices.includes(grant.viaService))),
   );
@@ -202,12 +225,10 @@ describe("the boundary policy of the deploy-role template", () => {
     // Prepare
     const grants = templatesOf(bounded).flatMap(grantsOf);
 
-    // Assess: not vacuous (S3, SQS, SNS, logs and KMS grants of all three roles) …
-    expect(new Set(grants.map((grant) => grant.role))).toEqual(
-      new Set(["ChecksumValidatorRole", "FailureNotifierRole", "ReplicationRole"]),
-    );
+    // Assess: not vacuous (S3, SQS, SNS, logs, KMS, Lambda and IAM grants of every role) …
+    expect(new Set(grants.map((grant) => grant.role))).toEqual(new Set(STACK_ROLES));
     expect(new Set(grants.map((grant) => grant.action.split(":")[0]))).toEqual(
-      new Set(["logs", "s3", "sqs", "sns", "kms", "dynamodb"]),
+      new Set(["logs", "s3", "sqs", "sns", "kms", "dynamodb", "lambda", "iam"]),
     );
     // … and every grant is inside the boundary
     expect(grants.filter((grant) => !boundaryAllows(grant))).toEqual([]);

@@ -65,6 +65,44 @@ describe("resources/settings.json", () => {
     );
   });
 
+  it("refuses an audit schedule the deploy parameter would refuse", () => {
+    // Prepare
+    const audit = { ...settings.audit, schedule: "every sunday" };
+
+    // Act + Assess
+    expect(() => checkSettings({ ...settings, audit })).toThrow(
+      /settings\.json audit\.schedule: must be off, rate\(/,
+    );
+  });
+
+  it.each([
+    ["audit.jobPriority", { audit: { ...settings.audit, jobPriority: -1 } }],
+    ["audit.maxInventoryAgeHours", { audit: { ...settings.audit, maxInventoryAgeHours: 24 } }],
+    ["audit.reportRetentionDays", { audit: { ...settings.audit, reportRetentionDays: 0 } }],
+    [
+      "audit.scheduleRetry.maximumRetryAttempts",
+      {
+        audit: {
+          ...settings.audit,
+          scheduleRetry: { ...settings.audit.scheduleRetry, maximumRetryAttempts: 186 },
+        },
+      },
+    ],
+    [
+      "functions.audit-worker.reservedConcurrency",
+      {
+        functions: {
+          ...settings.functions,
+          "audit-worker": { ...settings.functions["audit-worker"], reservedConcurrency: 0.5 },
+        },
+      },
+    ],
+  ])("refuses %s out of AWS's range", (name, change) => {
+    expect(() => checkSettings({ ...settings, ...change })).toThrow(
+      `settings.json ${name}: must be a whole number`,
+    );
+  });
+
   it("keeps the decided defaults", () => {
     expect(settings.defaults).toEqual({
       stage: "dev",
@@ -81,6 +119,27 @@ describe("resources/settings.json", () => {
 });
 
 describe("resourceNames", () => {
+  it("names the scheduled audit's bucket, schedule, dead-letter queue and functions", () => {
+    // Act
+    const names = resourceNames("prod", { accountId: "111122223333" });
+
+    // Assess
+    expect(names.inventoryBucket).toBe("backup-validator-inventory-prod-111122223333-us-east-1");
+    expect(names.auditSchedule).toBe("backup-validator-prod-audit");
+    expect(names.auditScheduleDlq).toBe("backup-validator-prod-audit-schedule-dlq");
+    expect(names.functions["audit-starter"]).toBe("backup-validator-prod-audit-starter");
+    expect(names.functions["audit-worker"]).toBe("backup-validator-prod-audit-worker");
+  });
+
+  it.each(["inventory", "logs"])(
+    "refuses the category %s, whose buckets would take the name of one of the stack's own",
+    (category) => {
+      expect(() => resourceNames("dev", { categories: ["documents", category] })).toThrow(
+        `categories: the category ${category} names a bucket the stacks use for themselves`,
+      );
+    },
+  );
+
   it("names every bucket, queue and topic of a stage from settings.json", () => {
     // Act
     const names = resourceNames("prod", { accountId: "111122223333" });
@@ -223,6 +282,7 @@ describe("readInputs (deploy parameters)", () => {
       replicaLookup: "cloudformation",
       pagerEndpoints: [],
       chatNotifications: false,
+      auditSchedule: settings.audit.schedule,
     });
   });
 
@@ -240,6 +300,7 @@ describe("readInputs (deploy parameters)", () => {
         "pagerEndpoints=https://events.example.com/a, https://events.example.com/b",
         "chatNotifications=true",
         "heartbeatHours=12",
+        "auditSchedule=rate(1 day)",
       ],
     });
     expect(inputs).toEqual({
@@ -254,7 +315,21 @@ describe("readInputs (deploy parameters)", () => {
       pagerEndpoints: ["https://events.example.com/a", "https://events.example.com/b"],
       chatNotifications: true,
       heartbeatHours: 12,
+      auditSchedule: "rate(1 day)",
     });
+  });
+
+  it.each([
+    ["cron(0 6 ? * SUN *)", "cron(0 6 ? * SUN *)"],
+    ["rate(7 days)", "rate(7 days)"],
+    ["rate(1 hour)", "rate(1 hour)"],
+    [" cron(30 2 1 * ? *) ", "cron(30 2 1 * ? *)"],
+  ])("reads --param auditSchedule=%s as an EventBridge Scheduler expression", (value, expected) => {
+    expect(primary({ param: [`auditSchedule=${value}`] }).auditSchedule).toBe(expected);
+  });
+
+  it("turns the audit schedule off with --param auditSchedule=off", () => {
+    expect(primary({ param: ["auditSchedule=off"] })).not.toHaveProperty("auditSchedule");
   });
 
   it.each([
@@ -300,6 +375,12 @@ describe("readInputs (deploy parameters)", () => {
     ["a heartbeat of 0 hours", { param: ["heartbeatHours=0"] }, "primary"],
     ["a heartbeat beyond 7 days", { param: ["heartbeatHours=169"] }, "primary"],
     ["a chat switch that is not a boolean", { param: ["chatNotifications=slack"] }, "primary"],
+    // Scheduler has no "week" unit, a one-time at() is no recurring audit, cron has six fields.
+    ["a weekly rate", { param: ["auditSchedule=rate(1 week)"] }, "primary"],
+    ["a one-time schedule", { param: ["auditSchedule=at(2026-12-06T06:00:00)"] }, "primary"],
+    ["a five-field cron", { param: ["auditSchedule=cron(0 6 * * 0)"] }, "primary"],
+    ["a rate of 0 days", { param: ["auditSchedule=rate(0 days)"] }, "primary"],
+    ["a schedule that is a word", { param: ["auditSchedule=weekly"] }, "primary"],
     ["--region on the replica stack", { region: "us-east-2" }, "replica"],
     [
       "a primaryRegion unlike --region",

@@ -36,6 +36,7 @@ describe("the verdict table", () => {
   it("lists the validator's reported verdicts and the outcomes of one object", () => {
     expect(REPORTED_VERDICTS).toEqual([
       "MISMATCH",
+      "REPLICA_OVERWRITTEN",
       "UNVERIFIABLE",
       "REPLICATION_FAILED",
       "REPLICA_MISSING",

@@ -9,7 +9,12 @@ import {
   METRICS_NAMESPACE,
   type MetricService,
 } from "../../../shared/contracts/metrics.ts";
-import { type FunctionKey, type ResourceNames, settings } from "../../settings.ts";
+import {
+  type ConsumerFunctionKey,
+  type FunctionKey,
+  type ResourceNames,
+  settings,
+} from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import { getAtt, pascalCase, type Resource, type Resources, ref, sub } from "../intrinsics.ts";
 import { LOGICAL_IDS, replicationRuleId } from "./logical-ids.ts";
@@ -110,16 +115,33 @@ export function alarmResources(inputs: StackInputs, names: ResourceNames): Resou
     ),
   });
 
-  const functionAlarms = (fn: FunctionKey): Resources => {
-    const id = pascalCase(fn);
-    const timeoutMs = settings.functions[fn].timeoutSeconds * 1000;
-    const nearTimeoutMs = Math.round(timeoutMs * alarms.durationShareOfTimeout);
+  const errorsAlarm = (fn: FunctionKey): Resources => ({
+    [`${pascalCase(fn)}ErrorsAlarm`]: alarm(
+      `${fn}-errors`,
+      `${names.functions[fn]} failed (errors or timeouts); see its logs.`,
+      lambda(fn, "Errors", "Sum"),
+    ),
+  });
+  // The longest invocation, not a percentile: one near the timeout is one timeout away.
+  const nearTimeoutAlarm = (fn: FunctionKey): Resources => {
+    const timeoutSeconds = settings.functions[fn].timeoutSeconds;
     return {
-      [`${id}ErrorsAlarm`]: alarm(
-        `${fn}-errors`,
-        `${names.functions[fn]} failed (errors or timeouts); see its logs.`,
-        lambda(fn, "Errors", "Sum"),
+      [`${pascalCase(fn)}DurationAlarm`]: alarm(
+        `${fn}-near-timeout`,
+        `An invocation of ${names.functions[fn]} took more than ${alarms.durationShareOfTimeout * 100} % of its ${timeoutSeconds} s timeout: slow S3 or SNS, or batches too large.`,
+        lambda(
+          fn,
+          "Duration",
+          "Maximum",
+          Math.round(timeoutSeconds * 1000 * alarms.durationShareOfTimeout),
+        ),
       ),
+    };
+  };
+  const consumerAlarms = (fn: ConsumerFunctionKey): Resources => {
+    const id = pascalCase(fn);
+    return {
+      ...errorsAlarm(fn),
       // Record failures: the handlers report failed records instead of throwing (so only they
       // are retried), which the Errors metric never counts.
       [`${id}RecordsFailedAlarm`]: alarm(
@@ -132,20 +154,27 @@ export function alarmResources(inputs: StackInputs, names: ResourceNames): Resou
         `${names.functions[fn]} was throttled: the account's or the function's concurrency is exhausted, so messages wait.`,
         lambda(fn, "Throttles", "Sum"),
       ),
-      // The longest invocation, not a percentile: one near the timeout is one timeout away.
-      [`${id}DurationAlarm`]: alarm(
-        `${fn}-near-timeout`,
-        `An invocation of ${names.functions[fn]} took more than ${alarms.durationShareOfTimeout * 100} % of its ${settings.functions[fn].timeoutSeconds} s timeout: slow S3 or SNS, or batches too large.`,
-        lambda(fn, "Duration", "Maximum", nearTimeoutMs),
-      ),
+      ...nearTimeoutAlarm(fn),
     };
   };
 
   const resources: Resources = {
     ...dlqAlarms("validation", LOGICAL_IDS.validationDlq),
     ...dlqAlarms("failure", LOGICAL_IDS.failureDlq),
-    ...functionAlarms("checksum-validator"),
-    ...functionAlarms("failure-notifier"),
+    ...consumerAlarms("checksum-validator"),
+    ...consumerAlarms("failure-notifier"),
+    // The audit: a starter that fails starts no job; a worker that fails (crash, timeout) fails
+    // its task. No throttle alarm on the worker: its reserved concurrency is the job's throttle
+    // by design (Batch Operations invokes "up to the concurrency limit of the function").
+    ...errorsAlarm("audit-starter"),
+    ...errorsAlarm("audit-worker"),
+    ...nearTimeoutAlarm("audit-worker"),
+    // The worker answers a verdict for every object it could audit; this counts the others.
+    AuditTasksFailedAlarm: alarm(
+      "audit-tasks-failed",
+      `${names.functions["audit-worker"]} could not audit objects of an audit job (S3 throttling or errors, access denied, a report it could not send: redriven; a bucket or key it cannot audit: failed for good); see its logs. A job fails once more than half of its tasks fail; its completion report (inventory bucket, reports/<bucket>/job-<id>/) lists them.`,
+      custom(METRIC_SERVICES.audit, METRICS.auditTasksFailed),
+    ),
     AlertPublishFailuresAlarm: alarm(
       "alert-publish-failures",
       `The failure-notifier could not publish alerts to ${names.alertTopic} (topic policy, its KMS key, throttling); their reports are retried, then dead-lettered. Inspect: ${inspect("failure")}`,
@@ -195,6 +224,13 @@ export function alarmResources(inputs: StackInputs, names: ResourceNames): Resou
       rule("InvocationsFailedToBeSentToDlq"),
     ),
   };
+  if (inputs.auditSchedule !== undefined) {
+    resources.AuditScheduleDlqNotEmptyAlarm = alarm(
+      "audit-schedule-dlq-not-empty",
+      `EventBridge Scheduler could not invoke ${names.functions["audit-starter"]} (its role, the function, throttling): the scheduled audit did not start. The messages in ${names.auditScheduleDlq} say why; start it by hand (README, "Audit at scale").`,
+      sqs(LOGICAL_IDS.auditScheduleDlq, "ApproximateNumberOfMessagesVisible", "Maximum", 0),
+    );
+  }
   if (inputs.heartbeatHours !== undefined) {
     const hours = inputs.heartbeatHours;
     // MatchedEvents is only sent when non-zero, so silence is missing data: breaching.

@@ -1,4 +1,8 @@
 /** Primary buckets, their replication to the replica stack's buckets, and the replication role. */
+import {
+  INVENTORY_CONFIGURATION_ID,
+  INVENTORY_PREFIX,
+} from "../../../shared/contracts/inventory.ts";
 import type { ResourceNames } from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import {
@@ -16,12 +20,52 @@ import { DATA_KEY, dataBucket, tlsOnlyBucketPolicy } from "../storage.ts";
 import { LOGICAL_IDS, primaryBucketLogicalId, replicationRuleId } from "./logical-ids.ts";
 import type { ReplicaFacts } from "./replica-facts.ts";
 
+/**
+ * What the daily inventory lists beside bucket and key. The audit-worker HEADs both sides anyway
+ * (Batch Operations passes it bucket, key and version only), so these serve people and tools
+ * reading the inventory (Athena, a pre-filter on ReplicationStatus). ChecksumAlgorithm is the
+ * algorithm, not the value. The spellings are CloudFormation's enum, smaller than the S3 API's.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-inventory.html
+ */
+export const INVENTORY_FIELDS = [
+  "Size",
+  "ETag",
+  "LastModifiedDate",
+  "ReplicationStatus",
+  "IsMultipartUploaded",
+  "EncryptionStatus",
+  "ChecksumAlgorithm",
+] as const;
+
+/**
+ * The daily inventory of current versions, as CSV (the only format a Batch Operations job takes
+ * from an inventory), into the stack's inventory bucket. Reports are encrypted by that bucket's
+ * default encryption: CloudFormation has no property for the inventory's own encryption.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-s3-bucket-inventoryconfiguration.html
+ */
+const INVENTORY_CONFIGURATION = {
+  Id: INVENTORY_CONFIGURATION_ID,
+  Enabled: true,
+  // Current versions only: an "All" inventory lists null versions as empty strings, and Batch
+  // Operations fails those tasks.
+  IncludedObjectVersions: "Current",
+  ScheduleFrequency: "Daily",
+  OptionalFields: INVENTORY_FIELDS,
+  Destination: {
+    BucketArn: getAtt(LOGICAL_IDS.inventoryBucket, "Arn"),
+    BucketAccountId: ref("AWS::AccountId"),
+    Format: "CSV",
+    Prefix: INVENTORY_PREFIX,
+  },
+};
+
 export function bucketResources(inputs: StackInputs, names: ResourceNames, replica: ReplicaFacts) {
   const resources: Resources = {};
   const kms = inputs.bucketEncryption === "SSE-KMS";
   for (const pair of names.buckets) {
     const logicalId = primaryBucketLogicalId(pair.category);
     resources[logicalId] = dataBucket(inputs, pair.primaryBucket, `primary/${pair.category}/`, {
+      InventoryConfigurations: [INVENTORY_CONFIGURATION],
       ReplicationConfiguration: {
         Role: getAtt(LOGICAL_IDS.replicationRole, "Arn"),
         Rules: [

@@ -167,19 +167,24 @@ export function dashboard(
       custom(METRIC_SERVICES.validator, METRICS.deepVerificationBytes, "bytes read"),
     ]),
   );
+  // Audit counts add up (a run's totals are their Sum over its time, shared/contracts/metrics.ts):
+  // the whole range in one figure, and per hour to see the runs themselves.
+  const auditCounts = [
+    custom(METRIC_SERVICES.audit, METRICS.auditObjectsChecked, "objects checked"),
+    custom(METRIC_SERVICES.audit, METRICS.auditProblems, "problems found"),
+  ];
   place({
     type: "metric",
     properties: {
-      title: "Last audit (newest value in the range; none until an audit has run)",
+      title: "Audits in the time range (none until an audit has run)",
       region,
       view: "singleValue",
-      period: 86_400,
-      metrics: [
-        custom(METRIC_SERVICES.audit, METRICS.auditObjectsChecked, "objects checked", "Maximum"),
-        custom(METRIC_SERVICES.audit, METRICS.auditProblems, "problems found", "Maximum"),
-      ],
+      stat: "Sum",
+      setPeriodToTimeRange: true,
+      metrics: auditCounts,
     },
   });
+  place(graph("Audit: objects checked and problems found per hour", auditCounts, { period: 3600 }));
   return {
     Type: "AWS::CloudWatch::Dashboard",
     Properties: {

@@ -4,6 +4,8 @@
  */
 
 import {
+  auditStarterEnvironment,
+  auditWorkerEnvironment,
   deepVerificationValues,
   notifierEnvironment,
   validatorEnvironment,
@@ -11,7 +13,7 @@ import {
 import { METRICS_NAMESPACE } from "../../../shared/contracts/metrics.ts";
 import { type FunctionKey, settings } from "../../settings.ts";
 import { namesFor, type StackInputs } from "../inputs.ts";
-import { ref } from "../intrinsics.ts";
+import { getAtt, lambdaFunctionArn, ref, sub } from "../intrinsics.ts";
 import { LOGICAL_IDS } from "./logical-ids.ts";
 import { bucketPairsValue } from "./outputs.ts";
 
@@ -23,6 +25,35 @@ export function functionEnvironment(inputs: StackInputs, fn: FunctionKey) {
     // The bundles ship source maps; this makes stack traces point at the TypeScript.
     NODE_OPTIONS: "--enable-source-maps",
   };
+  const names = namesFor(inputs);
+  if (fn === "audit-starter") {
+    return {
+      ...common,
+      ...auditStarterEnvironment<unknown>({
+        stage: inputs.stage,
+        bucketPairs: bucketPairsValue(names),
+        inventoryBucket: sub(names.inventoryBucket),
+        // By name: a GetAtt would make the starter depend on the worker for nothing.
+        workerFunctionArn: lambdaFunctionArn(names.functions["audit-worker"]),
+        jobRoleArn: getAtt(LOGICAL_IDS.auditJobRole, "Arn"),
+        jobPriority: String(settings.audit.jobPriority),
+        maxInventoryAgeHours: String(settings.audit.maxInventoryAgeHours),
+      }),
+    };
+  }
+  if (fn === "audit-worker") {
+    return {
+      ...common,
+      ...auditWorkerEnvironment<unknown>({
+        stage: inputs.stage,
+        bucketPairs: bucketPairsValue(names),
+        replicaRegion: inputs.replicaRegion,
+        failureQueueUrl: ref(LOGICAL_IDS.failureQueue),
+        replicationDeadlineSeconds: String(settings.replicationDeadlineSeconds),
+        ...deepVerificationValues(settings.deepVerification),
+      }),
+    };
+  }
   if (fn === "failure-notifier") {
     return {
       ...common,
@@ -39,7 +70,7 @@ export function functionEnvironment(inputs: StackInputs, fn: FunctionKey) {
     ...common,
     ...validatorEnvironment<unknown>({
       stage: inputs.stage,
-      bucketPairs: bucketPairsValue(namesFor(inputs)),
+      bucketPairs: bucketPairsValue(names),
       replicaRegion: inputs.replicaRegion,
       validationQueueUrl: ref(LOGICAL_IDS.validationQueue),
       failureQueueUrl: ref(LOGICAL_IDS.failureQueue),

@@ -1,8 +1,9 @@
 /**
  * The primary stack (`backup-validator-<stage>` in the primary region): primary buckets with
  * replication to the replica stack's buckets, the EventBridge rule, the queues, the alert and
- * alarm topics, the notifier's alerts-sent table, the KMS keys, the two function roles, the
- * alarms and the dashboard, one file per section. The
+ * alarm topics, the notifier's alerts-sent table, the KMS keys, the function roles, the scheduled
+ * audit (inventory bucket, job role, schedule), the alarms and the dashboard, one file per
+ * section. The
  * functions themselves are declared in serverless.yml and use the roles and environment built
  * here (environment.ts).
  */
@@ -11,6 +12,7 @@ import { getAtt, type Resources, withPermissionsBoundary } from "../intrinsics.t
 import { accessLogsResources, dataKeyResources, deploymentBucketExtension } from "../storage.ts";
 import { alarmResources } from "./alarms.ts";
 import { alertsSentResources } from "./alerts-sent.ts";
+import { auditResources, inventoryDeliveryKeyStatement } from "./audit.ts";
 import { bucketResources } from "./buckets.ts";
 import { dashboard } from "./dashboard.ts";
 import { keyResources } from "./keys.ts";
@@ -30,11 +32,15 @@ export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
   const alarms = alarmResources(inputs, names);
   const alarmNames = Object.values(alarms).map((alarm) => String(alarm.Properties?.AlarmName));
   const resources: Resources = {
-    ...accessLogsResources(
-      names.accessLogsBuckets.primary,
-      names.buckets.map((pair) => pair.primaryBucket),
+    ...accessLogsResources(names.accessLogsBuckets.primary, [
+      ...names.buckets.map((pair) => pair.primaryBucket),
+      names.inventoryBucket,
+    ]),
+    ...dataKeyResources(
+      inputs,
+      `backup-validator ${inputs.stage}: primary data buckets and their inventories`,
+      [inventoryDeliveryKeyStatement(names)],
     ),
-    ...dataKeyResources(inputs, `backup-validator ${inputs.stage}: primary data buckets`),
     ...bucketResources(inputs, names, replica),
     ...keyResources(inputs, names),
     ...queueResources(names),
@@ -42,6 +48,7 @@ export function primaryStack(inputs: StackInputs, replica: ReplicaFacts) {
     ...topicResources(inputs, names),
     ...alertsSentResources(names),
     ...functionRoles(inputs, names, replica),
+    ...auditResources(inputs, names),
     ...alarms,
     [LOGICAL_IDS.dashboard]: dashboard(inputs, names, alarmNames),
   };

@@ -19,6 +19,23 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
   const via = (service: string) => ({
     StringEquals: { "kms:ViaService": sub(`${service}.\${AWS::Region}.amazonaws.com`) },
   });
+  /** A role of the stack uses the key, only through `service`. */
+  const roleUses = (
+    sid: string,
+    roleArn: unknown,
+    actions: readonly string[],
+    service: string,
+  ): PolicyStatement => ({
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: roleArn },
+    Action: actions,
+    Resource: "*",
+    Condition: via(service),
+  });
+  // Receiving from an SSE-KMS queue takes kms:Decrypt; sending, kms:GenerateDataKey and
+  // kms:Decrypt. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+  const sends = ["kms:Decrypt", "kms:GenerateDataKey"];
   const key = (logicalId: string, description: string, statements: PolicyStatement[]) => ({
     [logicalId]: {
       Type: "AWS::KMS::Key",
@@ -44,7 +61,7 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
     ),
   );
   return {
-    ...key(LOGICAL_IDS.queueKey, "the four SQS queues", [
+    ...key(LOGICAL_IDS.queueKey, "the SQS queues", [
       {
         // EventBridge encrypts what it sends to the validation queue and its DLQ; SQS calls
         // KMS on its behalf. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-troubleshooting.html
@@ -61,34 +78,31 @@ export function keyResources(inputs: StackInputs, names: ResourceNames): Resourc
           ArnEquals: { "aws:SourceArn": eventRuleArn(names.objectCreatedRule) },
         },
       },
-      {
-        Sid: "ChecksumValidatorReceivesAndSends",
-        Effect: "Allow",
-        Principal: { AWS: role("checksum-validator") },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: "*",
-        Condition: via("sqs"),
-      },
-      {
-        Sid: "FailureNotifierReceives",
-        Effect: "Allow",
-        Principal: { AWS: role("failure-notifier") },
-        Action: ["kms:Decrypt"],
-        Resource: "*",
-        Condition: via("sqs"),
-      },
+      roleUses("ChecksumValidatorReceivesAndSends", role("checksum-validator"), sends, "sqs"),
+      roleUses("FailureNotifierReceives", role("failure-notifier"), ["kms:Decrypt"], "sqs"),
+      roleUses("AuditWorkerReports", role("audit-worker"), sends, "sqs"),
+      // Scheduler sends what it could not deliver to its DLQ with the schedule's role.
+      // https://docs.aws.amazon.com/scheduler/latest/UserGuide/configuring-schedule-dlq.html
+      ...(inputs.auditSchedule === undefined
+        ? []
+        : [
+            roleUses(
+              "AuditSchedulerDeadLetters",
+              getAtt(LOGICAL_IDS.auditSchedulerRole, "Arn"),
+              sends,
+              "sqs",
+            ),
+          ]),
     ]),
     ...key(LOGICAL_IDS.topicKey, "the alert topic", [
-      {
-        // Publishing to an SSE-KMS topic: kms:GenerateDataKey* and kms:Decrypt.
-        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
-        Sid: "FailureNotifierPublishes",
-        Effect: "Allow",
-        Principal: { AWS: role("failure-notifier") },
-        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-        Resource: "*",
-        Condition: via("sns"),
-      },
+      // Publishing to an SSE-KMS topic: kms:GenerateDataKey* and kms:Decrypt.
+      // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+      roleUses(
+        "FailureNotifierPublishes",
+        role("failure-notifier"),
+        ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "sns",
+      ),
     ]),
     ...key(LOGICAL_IDS.alarmTopicKey, "the alarm topic", [
       {

@@ -29,6 +29,8 @@ export function outputs(inputs: StackInputs, names: ResourceNames): Outputs {
       ReplicationDeadlineSeconds: String(settings.replicationDeadlineSeconds),
       AlarmTopicArn: ref(LOGICAL_IDS.alarmTopic),
       AlarmNamePrefix: names.alarmNamePrefix,
+      AuditStarterFunctionName: ref(LOGICAL_IDS.functions["audit-starter"]),
+      InventoryBucketName: ref(LOGICAL_IDS.inventoryBucket),
     }),
     ReplicationRoleArn: {
       Description: "Role S3 uses to replicate",

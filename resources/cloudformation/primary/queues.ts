@@ -70,7 +70,7 @@ export function queueResources(names: ResourceNames): Resources {
 }
 
 /** TLS only; the validation queue and its DLQ (the rule target's DLQ) also accept the rule. */
-function queuePolicy(queueId: string, allowEventBridge: boolean): Resource {
+export function queuePolicy(queueId: string, allowEventBridge: boolean): Resource {
   const queueArn = getAtt(queueId, "Arn");
   const statements: PolicyStatement[] = [
     {

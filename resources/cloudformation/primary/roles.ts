@@ -2,7 +2,8 @@
  * Function roles: one each, nothing shared. KMS use is granted in the key policies (which name
  * these roles), so the roles reference queues and the topic by ARN built from their names.
  */
-import type { FunctionKey, ResourceNames } from "../../settings.ts";
+import { INVENTORY_PREFIX } from "../../../shared/contracts/inventory.ts";
+import { type FunctionKey, type ResourceNames, settings } from "../../settings.ts";
 import type { StackInputs } from "../inputs.ts";
 import {
   dynamoDbTableArn,
@@ -71,24 +72,28 @@ export function functionRoles(
           ),
         ]
       : [];
+  // The validator and the audit-worker check objects the same way (one engine).
+  const readPairedObjects: PolicyStatement[] = [
+    {
+      // HeadObject (with PartNumber too, for part layouts) and deep verification's ranged
+      // GetObject need s3:GetObject (s3:GetObjectVersion for a version id); s3:ListBucket
+      // turns a missing key into 404 instead of 403.
+      Sid: "HeadPrimaryAndReplicaObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: [...primaries, ...replicas].map(s3ObjectsArn),
+    },
+    {
+      Sid: "ListPairedBuckets",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: [...primaries, ...replicas].map(s3BucketArn),
+    },
+    ...checksumsOfKmsObjects,
+  ];
   return {
     [LOGICAL_IDS.roles["checksum-validator"]]: lambdaRole(names, "checksum-validator", [
-      {
-        // HeadObject (with PartNumber too, for part layouts) and deep verification's ranged
-        // GetObject need s3:GetObject (s3:GetObjectVersion for a version id); s3:ListBucket
-        // turns a missing key into 404 instead of 403.
-        Sid: "HeadPrimaryAndReplicaObjects",
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:GetObjectVersion"],
-        Resource: [...primaries, ...replicas].map(s3ObjectsArn),
-      },
-      {
-        Sid: "ListPairedBuckets",
-        Effect: "Allow",
-        Action: ["s3:ListBucket"],
-        Resource: [...primaries, ...replicas].map(s3BucketArn),
-      },
-      ...checksumsOfKmsObjects,
+      ...readPairedObjects,
       {
         Sid: "ConsumeValidationQueue",
         Effect: "Allow",
@@ -128,6 +133,48 @@ export function functionRoles(
           "dynamodb:DeleteItem",
         ],
         Resource: dynamoDbTableArn(names.alertsSentTable),
+      },
+    ]),
+    [LOGICAL_IDS.roles["audit-starter"]]: lambdaRole(names, "audit-starter", [
+      {
+        // The newest complete inventory is found by listing alone (folder names, manifest.json's
+        // ETag): no object is read, so neither s3:GetObject nor the data key is needed.
+        Sid: "ListInventories",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: s3BucketArn(names.inventoryBucket),
+        Condition: { StringLike: { "s3:prefix": [`${INVENTORY_PREFIX}/*`] } },
+      },
+      {
+        // CreateJob has no resource-level permissions; its condition keys narrow it to audit
+        // jobs (LambdaInvoke) at the configured priority at most.
+        // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
+        Sid: "CreateAuditJobs",
+        Effect: "Allow",
+        Action: "s3:CreateJob",
+        Resource: "*",
+        Condition: {
+          StringEquals: { "s3:RequestJobOperation": "LambdaInvoke" },
+          NumericLessThanEquals: { "s3:RequestJobPriority": settings.audit.jobPriority },
+        },
+      },
+      {
+        // "To create a job, ... must also have the iam:PassRole permission" for the job's role.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-iam-role-policies.html
+        Sid: "PassTheAuditJobRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: getAtt(LOGICAL_IDS.auditJobRole, "Arn"),
+        Condition: { StringEquals: { "iam:PassedToService": "batchoperations.s3.amazonaws.com" } },
+      },
+    ]),
+    [LOGICAL_IDS.roles["audit-worker"]]: lambdaRole(names, "audit-worker", [
+      ...readPairedObjects,
+      {
+        Sid: "ReportProblems",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: failureQueue,
       },
     ]),
   };

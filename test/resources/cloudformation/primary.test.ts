@@ -173,7 +173,8 @@ describe("with --param bucketEncryption=SSE-KMS, replicationTimeControl=false, 4
         "PrimaryBucketLedgers",
       ]),
     );
-    expect(resourcesOfType(kms.primary, "AWS::S3::Bucket")).toHaveLength(4 + 2);
+    // The four primaries, the access-log bucket, the inventory bucket, the deployment bucket.
+    expect(resourcesOfType(kms.primary, "AWS::S3::Bucket")).toHaveLength(4 + 3);
   });
 
   it("encrypts primaries with a retained, rotating data key and S3 Bucket Keys", () => {
@@ -363,13 +364,15 @@ describe("queues", () => {
     ["FailureQueue", "FailureDlq", "failure-notifier", cfnNames.failureQueue],
   ] as const;
 
-  it("are four, named from settings.json and encrypted with the queue key", () => {
+  it("are five, named from settings.json and encrypted with the queue key", () => {
     const queues = resourcesOfType(t, "AWS::SQS::Queue");
     expect(queues.map(([, queue]) => queue.Properties.QueueName)).toEqual([
       names.validationQueue,
       names.validationDlq,
       names.failureQueue,
       names.failureDlq,
+      // The audit schedule's dead-letter queue (test/resources/cloudformation/primary/audit.test.ts).
+      names.auditScheduleDlq,
     ]);
     for (const [, queue] of queues) {
       expect(queue.Properties.KmsMasterKeyId).toEqual({ "Fn::GetAtt": ["QueueKey", "Arn"] });
@@ -611,7 +614,7 @@ describe("alerts-sent table", () => {
 });
 
 describe("functions", () => {
-  const fn = (key: "checksum-validator" | "failure-notifier") => {
+  const fn = (key: keyof typeof names.functions) => {
     const found = resourcesOfType(t, "AWS::Lambda::Function").find(
       ([, f]) => f.Properties.FunctionName === names.functions[key],
     );
@@ -620,11 +623,13 @@ describe("functions", () => {
   };
 
   it("run nodejs24.x on arm64, each with its own role and no shared execution role", () => {
-    expect(resourcesOfType(t, "AWS::Lambda::Function")).toHaveLength(2);
+    expect(resourcesOfType(t, "AWS::Lambda::Function")).toHaveLength(4);
     expect(t.Resources.IamRoleLambdaExecution).toBeUndefined();
     for (const [key, role] of [
       ["checksum-validator", "ChecksumValidatorRole"],
       ["failure-notifier", "FailureNotifierRole"],
+      ["audit-starter", "AuditStarterRole"],
+      ["audit-worker", "AuditWorkerRole"],
     ] as const) {
       expect(fn(key)).toMatchObject({
         Handler: `functions/${key}/handler.handler`,
@@ -697,7 +702,7 @@ describe("functions", () => {
       expect(group.Properties.RetentionInDays).toBe(settings.logRetentionDays);
       expect(group.Properties.KmsKeyId).toEqual({ "Fn::GetAtt": ["LogsKey", "Arn"] });
     }
-    expect(resourcesOfType(t, "AWS::Logs::LogGroup")).toHaveLength(2);
+    expect(resourcesOfType(t, "AWS::Logs::LogGroup")).toHaveLength(4);
   });
 });
 
@@ -768,7 +773,7 @@ describe("function roles", () => {
     ]);
   });
 
-  it("no IAM role in the stack allows a wildcard action or resource", () => {
+  it("no IAM role in the stack allows a wildcard action or resource, but CreateJob (it has no resource)", () => {
     for (const [id, role] of resourcesOfType(t, "AWS::IAM::Role")) {
       for (const policy of role.Properties.Policies) {
         expect(
@@ -776,6 +781,7 @@ describe("function roles", () => {
           id,
         ).toEqual([]);
         for (const s of policy.PolicyDocument.Statement) {
+          if (s.Action === "s3:CreateJob") continue;
           expect([s.Resource].flat(), id).not.toContain("*");
         }
       }
@@ -798,7 +804,8 @@ describe("alarms", () => {
 
   it("all notify the alarm topic (never the alert topic), on alarm and when back to OK", () => {
     const alarms = resourcesOfType(t, "AWS::CloudWatch::Alarm");
-    expect(alarms).toHaveLength(18 + 2 * names.buckets.length);
+    // 18 of the pipeline, 5 of the audit (test/resources/cloudformation/primary/audit.test.ts).
+    expect(alarms).toHaveLength(18 + 5 + 2 * names.buckets.length);
     for (const [id, { Properties: p }] of alarms) {
       expect(p.AlarmActions, id).toEqual([{ Ref: "AlarmTopic" }]);
       expect(p.OKActions, id).toEqual([{ Ref: "AlarmTopic" }]);
@@ -1004,7 +1011,7 @@ describe("dashboard", () => {
     ]);
   });
 
-  it("shows observed replication lag, failures, queue ages, deep-verification bytes and the last audit", () => {
+  it("shows observed replication lag, failures, queue ages, deep-verification bytes and the audits", () => {
     const metricNames = (title: RegExp) => metricsOf(title).map((metric: unknown[]) => metric[1]);
     expect(metricNames(/^Replication lag observed/)).toEqual(
       expect.arrayContaining(["ReplicationLagObserved", "ReplicationLatency"]),
@@ -1025,7 +1032,14 @@ describe("dashboard", () => {
       names.failureDlq,
     ]);
     expect(metricNames(/^Deep verification/)).toEqual(["DeepVerificationBytesRead"]);
-    expect(metricNames(/^Last audit/)).toEqual(["AuditObjectsChecked", "AuditProblems"]);
+    expect(metricNames(/^Audits in the time range/)).toEqual([
+      "AuditObjectsChecked",
+      "AuditProblems",
+    ]);
+    expect(metricNames(/^Audit: objects checked/)).toEqual([
+      "AuditObjectsChecked",
+      "AuditProblems",
+    ]);
     // Laid out without overlap: no two widgets share a cell.
     const cells = body().widgets.map((widget: any) => `${widget.x},${widget.y}`);
     expect(new Set(cells).size).toBe(cells.length);

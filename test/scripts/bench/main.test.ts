@@ -41,6 +41,25 @@ describe("npm run bench", () => {
     expect(printed).toMatch(/peak RSS\s+\d+ MiB/);
   });
 
+  it("audit-worker mode answers one Batch Operations invocation per object beside the raw HEADs", async () => {
+    // Act
+    const out = capture();
+    const code = await benchMain(
+      ["audit-worker", "--objects", "5", "--primary-ms", "0", "--replica-ms", "1"],
+      out,
+    );
+
+    // Assess
+    const printed = out.chunks.join("");
+    expect(code).toBe(0);
+    expect(printed).toContain("verdicts                 MATCH 5");
+    expect(printed).toMatch(/raw HEADs of an object\s+[\d.]+ ms/);
+    expect(printed).toMatch(
+      /worker per object\s+[\d.]+ ms median, [\d.]+ ms p95 = [\d.]+× the raw HEADs/,
+    );
+    expect(printed).toMatch(/Lambda per million\s+[\d.]+ k GB-s at 512 MB/);
+  });
+
   it("init mode loads each packaged handler in fresh processes beside an empty module", async () => {
     const out = capture();
     expect(await benchMain(["init", "--runs", "1"], out)).toBe(0);
@@ -48,6 +67,8 @@ describe("npm run bench", () => {
     expect(printed).toMatch(/empty module \(floor\)\s+[\d.]+ ms/);
     expect(printed).toMatch(/checksum-validator\s+[\d.]+ ms .*bundle \d+ KiB/);
     expect(printed).toMatch(/failure-notifier\s+[\d.]+ ms .*bundle \d+ KiB/);
+    expect(printed).toMatch(/audit-starter\s+[\d.]+ ms .*bundle \d+ KiB/);
+    expect(printed).toMatch(/audit-worker\s+[\d.]+ ms .*bundle \d+ KiB/);
   }, 120_000);
   it("deep mode reads a small and a large object raw and deep, and measures fresh processes' memory", {
     timeout: 120_000,

@@ -205,8 +205,15 @@ describe("npm run status against CloudWatch with alarms (moto_server)", () => {
           datum("checksum-validator", "Outcome.REPLICATION_OVERDUE", 2),
           datum("failure-notifier", "AlertsPublished", 2),
           datum("failure-notifier", "DuplicateReportsSuppressed", 1),
-          datum("audit", "AuditObjectsChecked", 50_000, minutesAgo(2 * 24 * 60)),
-          datum("audit", "AuditProblems", 3, minutesAgo(2 * 24 * 60)),
+          // The scheduled audit's worker counts each object: a job over three hours ending two
+          // days ago is the last audit; one five days ago is not part of it.
+          datum("audit", "AuditObjectsChecked", 20_000, minutesAgo(2 * 24 * 60 + 120)),
+          datum("audit", "AuditObjectsChecked", 25_000, minutesAgo(2 * 24 * 60 + 60)),
+          datum("audit", "AuditObjectsChecked", 5_000, minutesAgo(2 * 24 * 60)),
+          datum("audit", "AuditProblems", 1, minutesAgo(2 * 24 * 60 + 120)),
+          datum("audit", "AuditProblems", 2, minutesAgo(2 * 24 * 60)),
+          datum("audit", "AuditObjectsChecked", 10_000, minutesAgo(5 * 24 * 60)),
+          datum("audit", "AuditProblems", 7, minutesAgo(5 * 24 * 60)),
         ],
       }),
     );

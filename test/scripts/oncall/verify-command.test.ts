@@ -2,14 +2,13 @@ import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { settings } from "../../../resources/settings.ts";
 import {
-  asEventKey,
   parseS3Uri,
   replicationDeadline,
   verifyMain,
 } from "../../../scripts/oncall/verify-command.ts";
 import { CHECK_MESSAGE_TYPE } from "../../../shared/contracts/check-message.ts";
 import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
-import { decodeEventKey } from "../../../shared/events/keys.ts";
+import { asEventKey, decodeEventKey } from "../../../shared/events/keys.ts";
 import { eventBridgeObjectCreated, sqsEvent, sqsRecord } from "../../helpers/events.ts";
 import { lambdaContext } from "../../helpers/lambda-context.ts";
 import {

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseBucketPairs } from "../../../shared/contracts/bucket-pairs.ts";
 import {
+  auditStarterEnvironment,
+  auditWorkerEnvironment,
   DEFAULT_SDK_REQUEST_TIMEOUT_MS,
   deepVerificationValues,
+  loadAuditStarterConfig,
+  loadAuditWorkerConfig,
   loadNotifierConfig,
   loadValidatorConfig,
   notifierEnvironment,
@@ -197,6 +201,118 @@ describe("loadNotifierConfig", () => {
     ],
   ])("rejects %o naming the variable and the value", (change, message) => {
     expect(() => loadNotifierConfig({ ...valid, ...change })).toThrow(message);
+  });
+});
+
+describe("loadAuditWorkerConfig", () => {
+  const { VALIDATION_QUEUE_URL: _none, ...workerEnvironment } = validEnvironment;
+
+  it("reads the validator's variables, without a validation queue", () => {
+    // Act
+    const config = loadAuditWorkerConfig(workerEnvironment);
+
+    // Assess
+    expect(config).toMatchObject({
+      replicaRegion: "us-west-2",
+      primaryRegion: "us-east-1",
+      failureQueueUrl: validEnvironment.FAILURE_QUEUE_URL,
+      replicationDeadlineSeconds: 900,
+      deepVerification: { maxBytes: 1024 ** 3, read: "primary", concurrency: 8 },
+    });
+    expect(config).not.toHaveProperty("validationQueueUrl");
+    expect(config.bucketPairs.size).toBe(2);
+  });
+
+  it.each([
+    [{ FAILURE_QUEUE_URL: undefined }, "FAILURE_QUEUE_URL: is required"],
+    [{ REPLICA_REGION: "us-east-1" }, "REPLICA_REGION: must differ from the function's own region"],
+    [{ DEEP_VERIFY_READ: "both" }, "DEEP_VERIFY_READ: must be one of primary, replica"],
+  ])("refuses %j", (override, message) => {
+    expect(() => loadAuditWorkerConfig({ ...workerEnvironment, ...override })).toThrow(message);
+  });
+});
+
+describe("loadAuditStarterConfig", () => {
+  const starterEnvironment = {
+    STAGE: "dev",
+    BUCKET_PAIRS: validEnvironment.BUCKET_PAIRS,
+    INVENTORY_BUCKET: "backup-validator-inventory-dev-111122223333-us-east-1",
+    AUDIT_WORKER_ARN:
+      "arn:aws:lambda:us-east-1:111122223333:function:backup-validator-dev-audit-worker",
+    AUDIT_JOB_ROLE_ARN: "arn:aws:iam::111122223333:role/backup-validator-dev-AuditJobRole-X1",
+    AWS_REGION: "us-east-1",
+  };
+
+  it("reads the job's settings; account and partition come from the worker's ARN", () => {
+    expect(loadAuditStarterConfig(starterEnvironment)).toMatchObject({
+      stage: "dev",
+      inventoryBucket: starterEnvironment.INVENTORY_BUCKET,
+      accountId: "111122223333",
+      partition: "aws",
+      jobRoleArn: starterEnvironment.AUDIT_JOB_ROLE_ARN,
+      jobPriority: 10,
+      maxInventoryAgeHours: 72,
+      region: "us-east-1",
+      sdkRequestTimeoutMs: DEFAULT_SDK_REQUEST_TIMEOUT_MS,
+    });
+    expect(
+      loadAuditStarterConfig({
+        ...starterEnvironment,
+        AUDIT_WORKER_ARN: "arn:aws-cn:lambda:cn-north-1:111122223333:function:worker",
+        AUDIT_JOB_PRIORITY: "0",
+      }),
+    ).toMatchObject({ partition: "aws-cn", jobPriority: 0 });
+  });
+
+  it.each([
+    [{ STAGE: undefined }, "STAGE: is required"],
+    [{ INVENTORY_BUCKET: "Inventory_Bucket" }, "INVENTORY_BUCKET: must be 3-63 lowercase letters"],
+    [
+      { AUDIT_WORKER_ARN: "arn:aws:lambda:us-east-1:111122223333:function:worker:live" },
+      "AUDIT_WORKER_ARN: must be a Lambda function ARN",
+    ],
+    [
+      { AUDIT_WORKER_ARN: "backup-validator-dev-audit-worker" },
+      "AUDIT_WORKER_ARN: must be a Lambda function ARN",
+    ],
+    [
+      { AUDIT_JOB_ROLE_ARN: "arn:aws:iam::111122223333:policy/x" },
+      "AUDIT_JOB_ROLE_ARN: must be an IAM role ARN",
+    ],
+    [{ AUDIT_JOB_PRIORITY: "-1" }, "AUDIT_JOB_PRIORITY: must be a whole number"],
+    [{ MAX_INVENTORY_AGE_HOURS: "12" }, "MAX_INVENTORY_AGE_HOURS: must be between 25 and 8760"],
+  ])("refuses %j", (override, message) => {
+    expect(() => loadAuditStarterConfig({ ...starterEnvironment, ...override })).toThrow(message);
+  });
+
+  it("is what the builder writes", () => {
+    // Prepare
+    const environment = auditStarterEnvironment({
+      stage: "prod",
+      bucketPairs: validEnvironment.BUCKET_PAIRS,
+      inventoryBucket: starterEnvironment.INVENTORY_BUCKET,
+      workerFunctionArn: starterEnvironment.AUDIT_WORKER_ARN,
+      jobRoleArn: starterEnvironment.AUDIT_JOB_ROLE_ARN,
+      jobPriority: "42",
+      maxInventoryAgeHours: "48",
+    });
+
+    // Act
+    const config = loadAuditStarterConfig(environment);
+
+    // Assess
+    expect(config).toMatchObject({ stage: "prod", jobPriority: 42, maxInventoryAgeHours: 48 });
+    expect(
+      loadAuditWorkerConfig({
+        ...auditWorkerEnvironment({
+          bucketPairs: validEnvironment.BUCKET_PAIRS,
+          replicaRegion: "eu-west-1",
+          failureQueueUrl: validEnvironment.FAILURE_QUEUE_URL,
+          stage: "prod",
+        }),
+        AWS_REGION: "us-east-1",
+      }),
+    ).toMatchObject({ replicaRegion: "eu-west-1", stage: "prod" });
   });
 });
 

@@ -93,12 +93,34 @@ describe("parseFailureReport", () => {
     expect(parseFailureReport(JSON.stringify(report))).toEqual(report);
   });
 
+  it("reads where a report came from, and tolerates kinds it does not know", () => {
+    const audit = buildFailureReport({
+      ...input,
+      detectedBy: { kind: "audit", runId: "run-1", via: "batch-operations" },
+    });
+    const future = { ...audit, detectedBy: { kind: "inventory-diff", anything: 1 } };
+
+    expect(parseFailureReport(JSON.stringify(audit))?.detectedBy).toEqual({
+      kind: "audit",
+      runId: "run-1",
+      via: "batch-operations",
+    });
+    expect(parseFailureReport(JSON.stringify(future))).toBeDefined();
+  });
+
   it.each([
     ["non-JSON", "nope"],
     ["a JSON string", '"text"'],
     ["another schema", JSON.stringify({ ...buildFailureReport(input), schema: "other" })],
     ["a future version", JSON.stringify({ ...buildFailureReport(input), schemaVersion: 2 })],
     ["an unknown verdict", JSON.stringify({ ...buildFailureReport(input), verdict: "MAYBE" })],
+    [
+      "an audit that names no run",
+      JSON.stringify({
+        ...buildFailureReport(input),
+        detectedBy: { kind: "audit", via: "command" },
+      }),
+    ],
     [
       "a raw EventBridge event",
       JSON.stringify({ source: "aws.s3", "detail-type": "Object Created" }),

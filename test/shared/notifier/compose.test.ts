@@ -36,6 +36,7 @@ const snapshot = (name: string) => `./alerts/${name}.txt`;
 
 const SUBJECTS: Record<ReportedVerdict, string> = {
   MISMATCH: "[backup-validator prod] MISMATCH documents: reports/q3.pdf",
+  REPLICA_OVERWRITTEN: "[backup-validator prod] REPLICA_OVERWRITTEN documents: reports/q3.pdf",
   REPLICA_MISSING: "[backup-validator prod] REPLICA_MISSING documents: reports/q3.pdf",
   REPLICATION_FAILED: "[backup-validator prod] REPLICATION_FAILED documents: reports/q3.pdf",
   REPLICATION_OVERDUE: "[backup-validator prod] REPLICATION_OVERDUE documents: reports/q3.pdf",
@@ -74,7 +75,7 @@ describe("failure reports: one alert per verdict", () => {
     expect(words(alert.body)).toContain(`Finding: ${report.summary}`);
     expect(alert.body).toContain("WHAT TO DO NEXT");
     expect(alert.body).toContain("npm run dlq -- inspect --stage prod --queue validation");
-    expect(alert.body).toContain(`Report ID:        ${report.reportId}`);
+    expect(alert.body).toMatch(new RegExp(`Report ID: +${report.reportId}`));
     await expect(asEmail(alert)).toMatchFileSnapshot(snapshot(`report-${verdict}`));
   });
 

@@ -17,7 +17,7 @@ import {
   type ValidationResult,
   validateObject,
 } from "../../../shared/validator/validate-object.ts";
-import { keepVersionIds, type MotoS3, startMotoS3 } from "../../helpers/moto.ts";
+import { keepVersionIds, type MotoS3, recordRequests, startMotoS3 } from "../../helpers/moto.ts";
 import { content, MIN_PART_SIZE, multipartUpload } from "../../helpers/uploads.ts";
 
 const MiB = 1024 * 1024;
@@ -34,32 +34,20 @@ const SHORT = [MIN_PART_SIZE, MiB];
 const SHORT_OTHER = [MIN_PART_SIZE + MiB / 2, MiB / 2];
 
 let moto: MotoS3;
+/** Requests the code under test made in the current test. */
+const requests: string[] = [];
 let versions: ReturnType<typeof keepVersionIds>;
-/** Requests the validator made in the current test, by command (part HEADs apart). */
-let requests: string[] = [];
-
-function countRequests(client: S3Client, side: string): void {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { PartNumber?: number };
-      const command = String(context.commandName).replace(/Command$/, "");
-      requests.push(`${side} ${command}${input.PartNumber ? " part" : ""}`);
-      return next(args);
-    },
-    { step: "initialize", name: "countRequests" },
-  );
-}
 
 beforeAll(async () => {
   moto = await startMotoS3();
   await moto.createBuckets({ primary: pair.primaryBucket, replica: pair.replicaBucket });
   versions = keepVersionIds(moto.replica);
-  countRequests(moto.primary, "primary");
-  countRequests(moto.replica, "replica");
+  recordRequests(moto.primary, "primary", requests);
+  recordRequests(moto.replica, "replica", requests);
 }, 60_000);
 
 beforeEach(() => {
-  requests = [];
+  requests.length = 0;
 });
 
 afterAll(async () => {
@@ -126,7 +114,7 @@ async function check(
   const copy = await upload(moto.replica, pair.replicaBucket, key, replica);
   if (!versionId || !copy) throw new Error("moto gave no version ID");
   versions.replicated(versionId, copy);
-  requests = [];
+  requests.length = 0;
   return validateObject(context(overrides), { pair, key, versionId });
 }
 
