@@ -13,6 +13,8 @@ export const EXIT = {
   usage: 2,
   /** Nothing was done: stack, credentials, queue or endpoint problem. */
   environment: 3,
+  /** Stopped by Ctrl-C before the end (128 + SIGINT, as shells report it); what was done holds. */
+  interrupted: 130,
 } as const;
 
 /** Bad or missing arguments; also a refused or declined move. Nothing was done. */

@@ -1,0 +1,328 @@
+/**
+ * The audit's listings: both buckets streamed in key order, page by page, and joined by key, so
+ * that memory holds the pages in flight, never the bucket. The keyspace is cut into ranges
+ * listed in parallel.
+ *
+ * How the keyspace is cut: by common prefixes. One ListObjectsV2 with `Delimiter: "/"` on each
+ * side (its first page only) names the top-level "folders"; where there are fewer than the
+ * ranges wanted, each of those is listed once more the same way, one level down. The prefixes
+ * found become range boundaries: range i holds the keys k with b(i-1) < k <= b(i), and is listed
+ * with `StartAfter: b(i-1)` until a key passes b(i) (the page that passes it is the only
+ * overshoot). Any set of boundaries covers every key exactly once, so a prefix seen on one side
+ * only, or a folder found on the first page but not a later one, costs balance, never
+ * correctness. A bucket without "/" in its keys is listed as one range.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-prefixes.html
+ */
+import {
+  ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
+  ListObjectVersionsCommand,
+  type ListObjectVersionsCommandOutput,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import type { ListedObject } from "../../shared/integrity/listing.ts";
+import { EnvironmentError } from "./errors.ts";
+
+/**
+ * S3 lists keys in UTF-8 binary order. JavaScript compares strings by UTF-16 code units, which
+ * differs only where a character above U+FFFF (a surrogate pair) meets one in U+E000..U+FFFF:
+ * this moves the surrogates above them, giving code point order, which is UTF-8 byte order.
+ */
+export function compareKeys(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index += 1) {
+    const left = a.charCodeAt(index);
+    const right = b.charCodeAt(index);
+    if (left !== right) return codePointRank(left) - codePointRank(right);
+  }
+  return a.length - b.length;
+}
+
+function codePointRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+/** Keys k with after < k <= through; either end open when undefined. */
+export interface KeyRange {
+  readonly after?: string;
+  readonly through?: string;
+}
+
+/** Where one side's objects are. */
+export interface BucketLocation {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Only keys starting with it ("" for all). */
+  readonly prefix: string;
+}
+
+/** Runs one S3 request under the audit's request limit (see request-gate.ts). */
+export type Gate = <T>(request: () => Promise<T>) => Promise<T>;
+
+/**
+ * Range boundaries from the common prefixes both sides show, `wanted` ranges at most: the top
+ * level first, then one level down while there are too few.
+ */
+export async function splitKeyspace(
+  sides: readonly BucketLocation[],
+  options: { readonly startAfter?: string; readonly wanted: number; readonly gate: Gate },
+): Promise<KeyRange[]> {
+  const prefixesUnder = async (prefix: string): Promise<string[]> => {
+    const found = await Promise.all(
+      sides.map((side) =>
+        options.gate(() =>
+          side.client.send(
+            new ListObjectsV2Command({
+              Bucket: side.bucket,
+              Prefix: prefix,
+              Delimiter: "/",
+              ...(options.startAfter && compareKeys(options.startAfter, prefix) > 0
+                ? { StartAfter: options.startAfter }
+                : {}),
+            }),
+          ),
+        ),
+      ),
+    );
+    return found.flatMap((page) =>
+      (page.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
+    );
+  };
+  const base = sides[0]?.prefix ?? "";
+  let boundaries = unique(await prefixesUnder(base));
+  if (boundaries.length > 0 && boundaries.length < options.wanted) {
+    const deeper = await Promise.all(boundaries.map((prefix) => prefixesUnder(prefix)));
+    boundaries = unique([...boundaries, ...deeper.flat()]);
+  }
+  const startAfter = options.startAfter;
+  const kept = boundaries.filter(
+    (boundary) => startAfter === undefined || compareKeys(boundary, startAfter) > 0,
+  );
+  // At most `wanted - 1` cuts, spread over the prefixes found; the last range runs to the end.
+  const ranges: KeyRange[] = [];
+  let after = startAfter;
+  for (const boundary of thin(kept, options.wanted - 1)) {
+    ranges.push(after === undefined ? { through: boundary } : { after, through: boundary });
+    after = boundary;
+  }
+  ranges.push(after === undefined ? {} : { after });
+  return ranges;
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)].sort(compareKeys);
+}
+
+/** At most `count` of the sorted values, spread evenly over them. */
+function thin(values: readonly string[], count: number): string[] {
+  if (count <= 0) return [];
+  if (values.length <= count) return [...values];
+  const step = values.length / count;
+  return Array.from({ length: count }, (_, index) => values[Math.floor(index * step)] ?? "");
+}
+
+/** The listing returned keys out of S3's order: a merge join over it would be wrong. */
+export class ListingOrderError extends EnvironmentError {}
+
+function orderChecked(bucket: string): (key: string) => void {
+  let previous: string | undefined;
+  return (key) => {
+    if (previous !== undefined && compareKeys(previous, key) >= 0) {
+      throw new ListingOrderError(
+        `s3://${bucket} listed ${JSON.stringify(key)} after ${JSON.stringify(previous)}: S3 lists keys in UTF-8 binary order, and an audit joins both listings on it. This store lists in another order (some emulators sort by locale), so it cannot be audited by listing.`,
+      );
+    }
+    previous = key;
+  };
+}
+
+/** Told how many entries of the range a listing has read. */
+export type ListingCounter = (count: number) => void;
+
+/**
+ * Current objects of one range, in key order, one page fetched ahead of the one being read:
+ * ListObjectsV2 pages of 1,000 from `StartAfter`, stopping at the range's end.
+ */
+export async function* listCurrent(
+  side: BucketLocation,
+  range: KeyRange,
+  gate: Gate,
+  counted: ListingCounter,
+  signal?: AbortSignal,
+): AsyncGenerator<ListedObject> {
+  const checkOrder = orderChecked(side.bucket);
+  const request = (token: string | undefined) =>
+    gate(() =>
+      side.client.send(
+        new ListObjectsV2Command({
+          Bucket: side.bucket,
+          Prefix: side.prefix || undefined,
+          ...(token
+            ? { ContinuationToken: token }
+            : range.after
+              ? { StartAfter: range.after }
+              : {}),
+        }),
+        { abortSignal: signal },
+      ),
+    );
+  let next: Promise<ListObjectsV2CommandOutput> | undefined = request(undefined);
+  while (next) {
+    const page: ListObjectsV2CommandOutput = await next;
+    const contents = page.Contents ?? [];
+    const token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    // The next page is asked for while this one is read, unless this one already passes the
+    // range's end (no request wasted on the neighbour's keys).
+    next = token && !passes(contents.at(-1)?.Key, range) ? request(token) : undefined;
+    // Not awaited if the consumer stops early: keep its failure from going unhandled.
+    next?.catch(() => undefined);
+    for (const entry of contents) {
+      if (entry.Key === undefined) continue;
+      if (passes(entry.Key, range)) return;
+      checkOrder(entry.Key);
+      counted(1);
+      yield {
+        key: entry.Key,
+        size: entry.Size ?? 0,
+        ...(entry.ETag ? { etag: entry.ETag } : {}),
+        ...(entry.LastModified ? { lastModified: entry.LastModified.toISOString() } : {}),
+      };
+    }
+  }
+}
+
+/** Whether a key lies beyond the range's end. */
+function passes(key: string | undefined, range: KeyRange): boolean {
+  return key !== undefined && range.through !== undefined && compareKeys(key, range.through) > 0;
+}
+
+/** Every version and delete marker of one key, newest first as S3 lists them. */
+export interface KeyVersions {
+  readonly key: string;
+  readonly versions: readonly (ListedObject & { readonly isLatest: boolean })[];
+  readonly deleteMarkers: readonly { readonly versionId: string; readonly isLatest: boolean }[];
+}
+
+/**
+ * All versions of one range, grouped by key, in key order: ListObjectVersions pages from
+ * `KeyMarker`, one fetched ahead. A key's versions may span pages; its group is given once the
+ * next key (or the end) is seen.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html
+ */
+export async function* listVersions(
+  side: BucketLocation,
+  range: KeyRange,
+  gate: Gate,
+  counted: ListingCounter,
+  signal?: AbortSignal,
+): AsyncGenerator<KeyVersions> {
+  const checkOrder = orderChecked(side.bucket);
+  const request = (marker: { key?: string; versionId?: string } | undefined) =>
+    gate(() =>
+      side.client.send(
+        new ListObjectVersionsCommand({
+          Bucket: side.bucket,
+          Prefix: side.prefix || undefined,
+          ...(marker
+            ? { KeyMarker: marker.key, VersionIdMarker: marker.versionId }
+            : range.after
+              ? { KeyMarker: range.after }
+              : {}),
+        }),
+        { abortSignal: signal },
+      ),
+    );
+  let group:
+    | {
+        key: string;
+        versions: KeyVersions["versions"][number][];
+        deleteMarkers: KeyVersions["deleteMarkers"][number][];
+      }
+    | undefined;
+  let next: Promise<ListObjectVersionsCommandOutput> | undefined = request(undefined);
+  while (next) {
+    const page: ListObjectVersionsCommandOutput = await next;
+    next =
+      page.IsTruncated && !passes(page.NextKeyMarker, range)
+        ? request({ key: page.NextKeyMarker, versionId: page.NextVersionIdMarker })
+        : undefined;
+    next?.catch(() => undefined);
+    const entries = [
+      ...(page.Versions ?? []).map((version) => ({ kind: "version" as const, version })),
+      ...(page.DeleteMarkers ?? []).map((marker) => ({ kind: "marker" as const, marker })),
+    ]
+      .map((entry) => ({
+        ...entry,
+        key: entry.kind === "version" ? entry.version.Key : entry.marker.Key,
+      }))
+      .filter((entry): entry is typeof entry & { key: string } => entry.key !== undefined)
+      // Versions and delete markers come in two lists; each is in key order.
+      .sort((a, b) => compareKeys(a.key, b.key));
+    for (const entry of entries) {
+      if (passes(entry.key, range)) {
+        if (group) yield group;
+        return;
+      }
+      counted(1);
+      if (group?.key !== entry.key) {
+        if (group) yield group;
+        checkOrder(entry.key);
+        group = { key: entry.key, versions: [], deleteMarkers: [] };
+      }
+      if (entry.kind === "version") {
+        const version = entry.version;
+        group.versions.push({
+          key: entry.key,
+          size: version.Size ?? 0,
+          isLatest: version.IsLatest === true,
+          ...(version.VersionId ? { versionId: version.VersionId } : {}),
+          ...(version.ETag ? { etag: version.ETag } : {}),
+          ...(version.LastModified ? { lastModified: version.LastModified.toISOString() } : {}),
+        });
+      } else {
+        group.deleteMarkers.push({
+          versionId: entry.marker.VersionId ?? "null",
+          isLatest: entry.marker.IsLatest === true,
+        });
+      }
+    }
+  }
+  if (group) yield group;
+}
+
+/** One key of the join: on the primary, on the replica, or both. */
+export interface Joined<T> {
+  readonly key: string;
+  readonly primary?: T;
+  readonly replica?: T;
+}
+
+/** Joins two key-ordered streams by key (a merge join: one entry of each held at a time). */
+export async function* joinByKey<T extends { readonly key: string }>(
+  primary: AsyncIterable<T>,
+  replica: AsyncIterable<T>,
+): AsyncGenerator<Joined<T>> {
+  const left = primary[Symbol.asyncIterator]();
+  const right = replica[Symbol.asyncIterator]();
+  // Both first pages at once.
+  let [a, b] = await Promise.all([left.next(), right.next()]);
+  try {
+    while (!a.done || !b.done) {
+      if (b.done || (!a.done && compareKeys(a.value.key, b.value.key) < 0)) {
+        const value = a.value as T;
+        yield { key: value.key, primary: value };
+        a = await left.next();
+      } else if (a.done || compareKeys(a.value.key, b.value.key) > 0) {
+        yield { key: b.value.key, replica: b.value };
+        b = await right.next();
+      } else {
+        yield { key: a.value.key, primary: a.value, replica: b.value };
+        [a, b] = await Promise.all([left.next(), right.next()]);
+      }
+    }
+  } finally {
+    await Promise.all([left.return?.(), right.return?.()]);
+  }
+}
