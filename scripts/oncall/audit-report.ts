@@ -205,7 +205,7 @@ export function renderSummary(summary: AuditSummary): string {
   out.push(...table([["VERDICT", "OBJECTS", "", "MEANING"], ...rows], { header: true }));
   out.push(
     "",
-    `${oneLine(summary)} in ${formatDuration(Math.round(summary.seconds))} (${summary.objectsPerSecond.toLocaleString("en-US")} objects/s); run ${summary.runId}`,
+    `${oneLine(summary)} in ${summary.seconds < 120 ? `${summary.seconds.toFixed(1)} s` : formatDuration(Math.round(summary.seconds))} (${summary.objectsPerSecond.toLocaleString("en-US")} objects/s); run ${summary.runId}`,
   );
   if (summary.resume) {
     out.push(
