@@ -116,7 +116,8 @@ Instead of auditing here:
 Output:
   --report <file>          Write NDJSON: one line per problem object, carrying the failure report
                            (both sides, the evidence, the replica's current version), as an alert
-                           would; also objects that could not be audited.
+                           would; also objects that could not be audited. With --start-after the
+                           lines are added to the file (a resumed audit continues its report).
   --report-all             With --report: a line for every object.
   --json                   Print the summary as JSON on stdout.
 On a terminal, a progress bar on stderr: objects listed on each side, audited, rate, ETA.
@@ -228,10 +229,8 @@ async function planAudit(values: Values, uri: string | undefined, io: CliIo): Pr
       settings.replicationDeadlineSeconds,
       io.env,
     );
-    const scopes = await Promise.all(
-      selected.map(({ pair, prefix }) =>
-        scopeFor(deployment.clients, pair, prefix, deployment.region, replicaRegion),
-      ),
+    const scopes = selected.map(({ pair, prefix }) =>
+      scopeFor(deployment.clients, pair, prefix, deployment.region, replicaRegion),
     );
     return {
       scopes,
@@ -317,13 +316,7 @@ async function standalonePlan(
       replicaBucket: replica.bucket,
       category: primary.bucket,
     };
-    const scope = await scopeFor(
-      clients,
-      pair,
-      primary.prefix,
-      clientSettings.region,
-      replicaRegion,
-    );
+    const scope = scopeFor(clients, pair, primary.prefix, clientSettings.region, replicaRegion);
     return {
       scopes: [scope],
       replicationDeadlineSeconds: deadline,
@@ -356,19 +349,15 @@ export function parseBucketUri(uri: string, what: string): { bucket: string; pre
   return { bucket, prefix: match?.[2] ?? "" };
 }
 
-async function scopeFor(
+function scopeFor(
   clients: AwsClients,
   pair: BucketPair,
   prefix: string,
   primaryRegion: string,
   replicaRegion: string,
-): Promise<AuditScope> {
+): AuditScope {
   const primary = clients.s3(primaryRegion);
   const replica = clients.s3(replicaRegion);
-  const [primaryEncryption, replicaEncryption] = await Promise.all([
-    defaultEncryption(primary, pair.primaryBucket),
-    defaultEncryption(replica, pair.replicaBucket),
-  ]);
   return {
     pair,
     prefix,
@@ -376,7 +365,13 @@ async function scopeFor(
     replica,
     primaryRegion,
     replicaRegion,
-    encryption: { primary: primaryEncryption, replica: replicaEncryption },
+    encryption: async () => {
+      const [primaryEncryption, replicaEncryption] = await Promise.all([
+        defaultEncryption(primary, pair.primaryBucket),
+        defaultEncryption(replica, pair.replicaBucket),
+      ]);
+      return { primary: primaryEncryption, replica: replicaEncryption };
+    },
   };
 }
 
@@ -424,7 +419,10 @@ async function runPlan(
     ...(scope.primaryRegion ? { primaryRegion: scope.primaryRegion } : {}),
     ...(scope.replicaRegion ? { replicaRegion: scope.replicaRegion } : {}),
   });
-  const report = values.report ? await openReport(values.report) : undefined;
+  // A resumed audit (--start-after) adds to the report the interrupted one began.
+  const report = values.report
+    ? await openReport(values.report, values["start-after"] !== undefined)
+    : undefined;
   const validation = {
     replicationDeadlineSeconds: plan.replicationDeadlineSeconds,
     deepVerification: deepVerificationSettings({
@@ -685,8 +683,9 @@ async function publishMetrics(
 /** The --report file: NDJSON lines written as findings come. */
 async function openReport(
   path: string,
+  append: boolean,
 ): Promise<{ write(line: string): void; close(): Promise<void> }> {
-  const stream: WriteStream = createWriteStream(path, { flags: "w" });
+  const stream: WriteStream = createWriteStream(path, { flags: append ? "a" : "w" });
   await new Promise<void>((resolve, reject) => {
     stream.once("open", () => resolve());
     stream.once("error", (error) =>

@@ -3,14 +3,15 @@
  * that memory holds the pages in flight, never the bucket. The keyspace is cut into ranges
  * listed in parallel.
  *
- * How the keyspace is cut: by common prefixes. One ListObjectsV2 with `Delimiter: "/"` on each
- * side (its first page only) names the top-level "folders"; where there are fewer than the
- * ranges wanted, each of those is listed once more the same way, one level down. The prefixes
- * found become range boundaries: range i holds the keys k with b(i-1) < k <= b(i), and is listed
- * with `StartAfter: b(i-1)` until a key passes b(i) (the page that passes it is the only
- * overshoot). Any set of boundaries covers every key exactly once, so a prefix seen on one side
- * only, or a folder found on the first page but not a later one, costs balance, never
- * correctness. A bucket without "/" in its keys is listed as one range.
+ * How the keyspace is cut: by common prefixes ("folders"). One ListObjectsV2 with
+ * `Delimiter: "/"` on each side (its first page only) names the folders under the audited
+ * prefix; where there are fewer than the ranges wanted, each is listed once more the same way,
+ * one level down. Each folder becomes a range listed with `Prefix` (exact: no request reads a
+ * neighbour's keys), and the keys between folders (objects directly under the prefix) ranges
+ * of their own, bounded by `StartAfter` and the next folder; where the first pages were
+ * complete and showed no such key, those ranges are left out. Any such cut covers every key
+ * exactly once; a folder seen on one side only costs balance, never correctness. A bucket
+ * without "/" in its keys is listed as one range.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-prefixes.html
  */
@@ -44,10 +45,13 @@ function codePointRank(unit: number): number {
   return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
-/** Keys k with after < k <= through; either end open when undefined. */
+/**
+ * The keys k of one range: starting with `prefix`, and after < k < before where those are set.
+ */
 export interface KeyRange {
+  readonly prefix: string;
   readonly after?: string;
-  readonly through?: string;
+  readonly before?: string;
 }
 
 /** Where one side's objects are. */
@@ -62,65 +66,87 @@ export interface BucketLocation {
 export type Gate = <T>(request: () => Promise<T>) => Promise<T>;
 
 /**
- * Range boundaries from the common prefixes both sides show, `wanted` ranges at most: the top
- * level first, then one level down while there are too few.
+ * Above every key that starts with `prefix`: the prefix followed by the highest code point,
+ * U+10FFFF (a noncharacter no key needs), for a range that starts after a folder's keys.
+ */
+function afterAllUnder(prefix: string): string {
+  return `${prefix}\u{10FFFF}`;
+}
+
+/**
+ * Ranges covering every key under the sides' prefix, in key order (see the top of this file),
+ * from `startAfter` on.
  */
 export async function splitKeyspace(
   sides: readonly BucketLocation[],
   options: { readonly startAfter?: string; readonly wanted: number; readonly gate: Gate },
 ): Promise<KeyRange[]> {
-  const prefixesUnder = async (prefix: string): Promise<string[]> => {
-    const found = await Promise.all(
+  const folders = async (prefix: string) => {
+    const pages = await Promise.all(
       sides.map((side) =>
         options.gate(() =>
           side.client.send(
-            new ListObjectsV2Command({
-              Bucket: side.bucket,
-              Prefix: prefix,
-              Delimiter: "/",
-              ...(options.startAfter && compareKeys(options.startAfter, prefix) > 0
-                ? { StartAfter: options.startAfter }
-                : {}),
-            }),
+            new ListObjectsV2Command({ Bucket: side.bucket, Prefix: prefix, Delimiter: "/" }),
           ),
         ),
       ),
     );
-    return found.flatMap((page) =>
-      (page.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
+    const children = unique(
+      pages.flatMap((page) =>
+        (page.CommonPrefixes ?? []).flatMap((common) => (common.Prefix ? [common.Prefix] : [])),
+      ),
     );
+    // Only complete first pages show every key directly under the prefix.
+    const complete = pages.every((page) => !page.IsTruncated);
+    const direct = complete
+      ? pages.flatMap((page) => (page.Contents ?? []).flatMap((entry) => entry.Key ?? []))
+      : undefined;
+    return { children, direct };
   };
-  const base = sides[0]?.prefix ?? "";
-  let boundaries = unique(await prefixesUnder(base));
-  if (boundaries.length > 0 && boundaries.length < options.wanted) {
-    const deeper = await Promise.all(boundaries.map((prefix) => prefixesUnder(prefix)));
-    boundaries = unique([...boundaries, ...deeper.flat()]);
-  }
-  const startAfter = options.startAfter;
-  const kept = boundaries.filter(
-    (boundary) => startAfter === undefined || compareKeys(boundary, startAfter) > 0,
-  );
-  // At most `wanted - 1` cuts, spread over the prefixes found; the last range runs to the end.
-  const ranges: KeyRange[] = [];
-  let after = startAfter;
-  for (const boundary of thin(kept, options.wanted - 1)) {
-    ranges.push(after === undefined ? { through: boundary } : { after, through: boundary });
-    after = boundary;
-  }
-  ranges.push(after === undefined ? {} : { after });
-  return ranges;
+  const under = async (prefix: string, levels: number): Promise<KeyRange[]> => {
+    const { children, direct } = await folders(prefix);
+    if (children.length === 0) return [{ prefix }];
+    const ranges: KeyRange[] = [];
+    const between = (after: string | undefined, before: string | undefined) => {
+      const holds = (key: string) =>
+        (after === undefined || compareKeys(key, after) > 0) &&
+        (before === undefined || compareKeys(key, before) < 0);
+      if (direct === undefined || direct.some(holds)) {
+        ranges.push({
+          prefix,
+          ...(after === undefined ? {} : { after }),
+          ...(before === undefined ? {} : { before }),
+        });
+      }
+    };
+    const deeper = levels > 0 && children.length < options.wanted;
+    let after: string | undefined;
+    for (const child of children) {
+      between(after, child);
+      if (deeper) ranges.push(...(await under(child, levels - 1)));
+      else ranges.push({ prefix: child });
+      after = afterAllUnder(child);
+    }
+    between(after, undefined);
+    return ranges;
+  };
+  const ranges = await under(sides[0]?.prefix ?? "", 1);
+  return from(ranges, options.startAfter);
+}
+
+/** The ranges' keys after `startAfter`: ranges wholly before it dropped, the one it cuts cut. */
+function from(ranges: readonly KeyRange[], startAfter: string | undefined): KeyRange[] {
+  if (startAfter === undefined) return [...ranges];
+  return ranges.flatMap((range) => {
+    const end = range.before ?? afterAllUnder(range.prefix);
+    if (compareKeys(end, startAfter) <= 0) return [];
+    if (range.after !== undefined && compareKeys(range.after, startAfter) >= 0) return [range];
+    return [{ ...range, after: startAfter }];
+  });
 }
 
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)].sort(compareKeys);
-}
-
-/** At most `count` of the sorted values, spread evenly over them. */
-function thin(values: readonly string[], count: number): string[] {
-  if (count <= 0) return [];
-  if (values.length <= count) return [...values];
-  const step = values.length / count;
-  return Array.from({ length: count }, (_, index) => values[Math.floor(index * step)] ?? "");
 }
 
 /** The listing returned keys out of S3's order: a merge join over it would be wrong. */
@@ -158,7 +184,7 @@ export async function* listCurrent(
       side.client.send(
         new ListObjectsV2Command({
           Bucket: side.bucket,
-          Prefix: side.prefix || undefined,
+          Prefix: range.prefix || undefined,
           ...(token
             ? { ContinuationToken: token }
             : range.after
@@ -187,7 +213,7 @@ export async function* listCurrent(
         key: entry.Key,
         size: entry.Size ?? 0,
         ...(entry.ETag ? { etag: entry.ETag } : {}),
-        ...(entry.LastModified ? { lastModified: entry.LastModified.toISOString() } : {}),
+        ...(entry.LastModified ? { lastModified: entry.LastModified.getTime() } : {}),
       };
     }
   }
@@ -195,7 +221,7 @@ export async function* listCurrent(
 
 /** Whether a key lies beyond the range's end. */
 function passes(key: string | undefined, range: KeyRange): boolean {
-  return key !== undefined && range.through !== undefined && compareKeys(key, range.through) > 0;
+  return key !== undefined && range.before !== undefined && compareKeys(key, range.before) >= 0;
 }
 
 /** Every version and delete marker of one key, newest first as S3 lists them. */
@@ -224,7 +250,7 @@ export async function* listVersions(
       side.client.send(
         new ListObjectVersionsCommand({
           Bucket: side.bucket,
-          Prefix: side.prefix || undefined,
+          Prefix: range.prefix || undefined,
           ...(marker
             ? { KeyMarker: marker.key, VersionIdMarker: marker.versionId }
             : range.after
@@ -279,7 +305,7 @@ export async function* listVersions(
           isLatest: version.IsLatest === true,
           ...(version.VersionId ? { versionId: version.VersionId } : {}),
           ...(version.ETag ? { etag: version.ETag } : {}),
-          ...(version.LastModified ? { lastModified: version.LastModified.toISOString() } : {}),
+          ...(version.LastModified ? { lastModified: version.LastModified.getTime() } : {}),
         });
       } else {
         group.deleteMarkers.push({

@@ -8,6 +8,7 @@ import {
   isReportedResult,
 } from "../../shared/audit/audit-object.ts";
 import type { BucketPair } from "../../shared/contracts/bucket-pairs.ts";
+import type { ListedObject } from "../../shared/integrity/listing.ts";
 import { compact } from "../../shared/objects.ts";
 import { formatDuration, table } from "../../shared/text.ts";
 import { objectFindings } from "../../shared/validator/reports.ts";
@@ -51,12 +52,24 @@ export function reportLine(
   }
   return compact({
     ...head,
-    listed: finding.listed,
+    listed: finding.listed && {
+      ...(finding.listed.primary ? { primary: listedLine(finding.listed.primary) } : {}),
+      ...(finding.listed.replica ? { replica: listedLine(finding.listed.replica) } : {}),
+    },
     evidence: finding.comparison && {
       basis: finding.comparison.basis,
       compared: finding.comparison.evidence,
       notComparable: finding.comparison.notComparable,
     },
+  });
+}
+
+/** A listing entry as the report shows it: its time in ISO 8601. */
+function listedLine(entry: ListedObject): Record<string, unknown> {
+  return compact({
+    ...entry,
+    lastModified:
+      entry.lastModified === undefined ? undefined : new Date(entry.lastModified).toISOString(),
   });
 }
 

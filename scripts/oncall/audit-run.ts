@@ -50,8 +50,11 @@ export interface AuditScope {
   readonly replica: S3Client;
   readonly primaryRegion?: string;
   readonly replicaRegion?: string;
-  /** Each bucket's default encryption, for reading listed ETags (listing.ts). */
-  readonly encryption: ListingEncryption;
+  /**
+   * Each bucket's default encryption, for reading listed ETags (listing.ts): read when the
+   * audit starts, alongside the first listings.
+   */
+  readonly encryption: () => Promise<ListingEncryption>;
 }
 
 export interface AuditRunOptions {
@@ -157,8 +160,6 @@ export function startAudit(scope: AuditScope, options: AuditRunOptions): AuditRu
     ranges: 0,
     gate,
   };
-  const unusable = listingEtagsUnusable(scope.encryption);
-  if (unusable) stats.listingUnusable = unusable;
   return { stats, done: runAudit(scope, options, gate, stats) };
 }
 
@@ -187,12 +188,17 @@ async function runAudit(
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const running: AuditRunOptions = { ...options, signal };
   const sides = options.enqueue ? [primary] : [primary, replica];
-  const ranges = await splitKeyspace(sides, {
-    ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }),
-    wanted: Math.max(1, Math.ceil(options.concurrency / 2)),
-    gate: list,
-  });
+  const [ranges, encryption] = await Promise.all([
+    splitKeyspace(sides, {
+      ...(options.startAfter === undefined ? {} : { startAfter: options.startAfter }),
+      wanted: Math.max(1, Math.ceil(options.concurrency / 2)),
+      gate: list,
+    }),
+    scope.encryption(),
+  ]);
   stats.ranges = ranges.length;
+  const unusable = listingEtagsUnusable(encryption);
+  if (unusable) stats.listingUnusable = unusable;
   const trackers = ranges.map((range) => new RangeTracker(range));
   signal.addEventListener("abort", () => {
     for (const tracker of trackers) tracker.abort();
@@ -203,7 +209,7 @@ async function runAudit(
     primary: gatedReader(scope.primary, run),
     replica: gatedReader(scope.replica, run),
   };
-  const auditor = new ObjectAuditor(scope, running, context, stats, objects);
+  const auditor = new ObjectAuditor(scope, encryption, running, context, stats, objects);
   const rate = options.enqueue
     ? new RateLimiter(options.enqueue.ratePerSecond, options.sleep)
     : undefined;
@@ -255,15 +261,16 @@ async function retried<T>(
   }
 }
 
-/** The key before which every range is finished: where a resumed audit starts. */
+/**
+ * The last key before which every range is finished: where a resumed audit starts. Ranges are
+ * in key order, so it is the last key of the complete ranges before the first incomplete one,
+ * or the last key finished in order in that one.
+ */
 function resumePoint(trackers: readonly RangeTracker[], startAfter?: string): string | undefined {
   let point = startAfter;
   for (const tracker of trackers) {
-    if (tracker.complete) {
-      point = tracker.range.through ?? point;
-      continue;
-    }
-    return tracker.contiguous ?? point;
+    point = tracker.contiguous ?? point;
+    if (!tracker.complete) return point;
   }
   return point;
 }
@@ -288,10 +295,14 @@ async function auditRange(
   );
   for await (const entry of joined) {
     if (options.signal?.aborted) return;
-    await tracker.roomFor();
+    // Awaited only when there is something to wait for: most keys are decided at once.
+    const room = tracker.roomFor();
+    if (room) await room;
     const done = tracker.begin(entry.key);
-    if (options.allVersions) await auditor.versions(entry as Joined<KeyVersions>, done);
-    else await auditor.current(entry as Joined<ListedObject>, done);
+    const audited = options.allVersions
+      ? auditor.versions(entry as Joined<KeyVersions>, done)
+      : auditor.current(entry as Joined<ListedObject>, done);
+    if (audited) await audited;
   }
 }
 
@@ -359,6 +370,7 @@ async function* flattenVersions(groups: AsyncIterable<KeyVersions>): AsyncGenera
 /** Decides or audits the objects of the join, and reports each finding once. */
 class ObjectAuditor {
   private readonly scope: AuditScope;
+  private readonly encryption: ListingEncryption;
   private readonly options: AuditRunOptions;
   private readonly context: ValidationContext;
   private readonly stats: AuditStats;
@@ -366,27 +378,32 @@ class ObjectAuditor {
 
   constructor(
     scope: AuditScope,
+    encryption: ListingEncryption,
     options: AuditRunOptions,
     context: ValidationContext,
     stats: AuditStats,
     pool: TaskPool,
   ) {
     this.scope = scope;
+    this.encryption = encryption;
     this.options = options;
     this.context = context;
     this.stats = stats;
     this.pool = pool;
   }
 
-  /** A key of the current-state join. */
-  async current(entry: Joined<ListedObject>, done: () => void): Promise<void> {
+  /**
+   * A key of the current-state join; a promise (resolved once the audit has a slot) only when
+   * it needs a HEAD.
+   */
+  current(entry: Joined<ListedObject>, done: () => void): Promise<void> | undefined {
     const { primary, replica } = entry;
     if (!primary) {
       this.replicaOnly(entry.key, undefined, replica, done);
-      return;
+      return undefined;
     }
-    if (replica && this.fromListing(primary, replica, done)) return;
-    await this.audit({ pair: this.scope.pair, key: entry.key }, { primary, replica }, done);
+    if (replica && this.fromListing(primary, replica, done)) return undefined;
+    return this.audit({ pair: this.scope.pair, key: entry.key }, { primary, replica }, done);
   }
 
   /**
@@ -459,23 +476,20 @@ class ObjectAuditor {
   /** Records the listing's MATCH, or returns false when the listing cannot decide. */
   private fromListing(primary: ListedObject, replica: ListedObject, done: () => void): boolean {
     if (this.stats.listingUnusable) return false;
-    const comparison = decideFromListing(primary, replica, this.scope.encryption);
+    const comparison = decideFromListing(primary, replica, this.encryption);
     if (!comparison) return false;
     this.stats.fromListing += 1;
-    this.record(
-      compact({
-        kind: "verdict" as const,
-        key: primary.key,
-        versionId: primary.versionId,
-        verdict: "MATCH" as const,
-        decidedBy: "listing" as const,
-        reason: comparison.basis
-          ? `listed ${comparison.basis.kind === "etag" ? "ETags" : "values"} and sizes agree`
-          : "listed sizes agree",
-        comparison,
-        listed: { primary, replica },
-      }),
-    );
+    // Not compacted: this is every healthy object, and the report line is compacted anyway.
+    this.record({
+      kind: "verdict",
+      key: primary.key,
+      ...(primary.versionId === undefined ? {} : { versionId: primary.versionId }),
+      verdict: "MATCH",
+      decidedBy: "listing",
+      reason: "listed ETags and sizes agree",
+      comparison,
+      listed: { primary, replica },
+    });
     done();
     return true;
   }
@@ -580,11 +594,14 @@ class RangeTracker {
     for (const wake of this.waiters.splice(0)) wake();
   }
 
-  /** Waits while too many keys are held behind an unfinished one. */
-  async roomFor(): Promise<void> {
-    while (!this.aborted && this.keys.length - this.head > MAX_BEHIND) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+  /** While too many keys are held behind an unfinished one, a promise to wait on. */
+  roomFor(): Promise<void> | undefined {
+    if (this.aborted || this.keys.length - this.head <= MAX_BEHIND) return undefined;
+    return (async () => {
+      while (!this.aborted && this.keys.length - this.head > MAX_BEHIND) {
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+    })();
   }
 
   /** Waits until every key begun is finished. */

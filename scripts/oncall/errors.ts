@@ -75,6 +75,13 @@ export function explainAwsError(error: unknown, doing: string): unknown {
       { cause: error },
     );
   }
+  if (name === "NoSuchBucket") {
+    const bucket = (error as { BucketName?: unknown }).BucketName;
+    return new EnvironmentError(
+      `${doing}: the bucket ${typeof bucket === "string" ? `${bucket} ` : ""}does not exist. Check the bucket name and --region (or the stack outputs).`,
+      { cause: error },
+    );
+  }
   if (name === "QueueDoesNotExist" || name === "AWS.SimpleQueueService.NonExistentQueue") {
     return new EnvironmentError(
       `${doing}: the queue does not exist. Was the stack removed, or are --stage/--region (or the stack outputs file) for another deployment?`,

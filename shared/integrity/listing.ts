@@ -26,8 +26,8 @@ export interface ListedObject {
   readonly size: number;
   /** As S3 lists it (with quotes). */
   readonly etag?: string;
-  /** ISO 8601. */
-  readonly lastModified?: string;
+  /** Epoch milliseconds (a number: compared for every object of a bucket). */
+  readonly lastModified?: number;
   /** ListObjectVersions only. */
   readonly versionId?: string;
 }
@@ -83,8 +83,8 @@ export function decideFromListing(
 
 /** True when the replica was last modified after its source: CRR keeps the creation time. */
 export function replicaIsNewer(primary: ListedObject, replica: ListedObject): boolean {
-  if (!primary.lastModified || !replica.lastModified) return false;
-  return Date.parse(replica.lastModified) > Date.parse(primary.lastModified);
+  if (primary.lastModified === undefined || replica.lastModified === undefined) return false;
+  return replica.lastModified > primary.lastModified;
 }
 
 function listedState(entry: ListedObject, serverSideEncryption: string | undefined): ObjectState {

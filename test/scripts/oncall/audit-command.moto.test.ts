@@ -454,6 +454,6 @@ describe("bad input", () => {
     );
 
     expect(result.exitCode).toBe(3);
-    expect(result.stderr).toContain("bucket no-such-primary does not exist");
+    expect(result.stderr).toMatch(/no-such-(primary|replica).* does not exist/);
   });
 });

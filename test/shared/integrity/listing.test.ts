@@ -16,7 +16,7 @@ function listed(overrides: Partial<ListedObject> = {}): ListedObject {
     key: "reports/q3.pdf",
     size: 1024,
     etag: MD5,
-    lastModified: "2024-03-04T10:15:30.000Z",
+    lastModified: Date.parse("2024-03-04T10:15:30.000Z"),
     ...overrides,
   };
 }
@@ -38,7 +38,7 @@ describe("what a listing proves", () => {
     ["the ETag is no MD5", listed({ etag: '"not-an-md5"' })],
     [
       "the replica is newer than its source (CRR keeps the time)",
-      listed({ lastModified: "2024-03-05T00:00:00.000Z" }),
+      listed({ lastModified: Date.parse("2024-03-05T00:00:00.000Z") }),
     ],
   ])("leaves it to a HEAD when %s", (_why, replica) => {
     expect(decideFromListing(listed(), replica, PLAIN)).toBeUndefined();
@@ -56,12 +56,12 @@ describe("what a listing proves", () => {
   });
 
   it("tells a replica newer than its source only when both times are known", () => {
-    expect(replicaIsNewer(listed(), listed({ lastModified: "2024-03-04T10:15:31.000Z" }))).toBe(
-      true,
-    );
-    expect(replicaIsNewer(listed(), listed({ lastModified: "2024-03-04T10:15:29.000Z" }))).toBe(
-      false,
-    );
+    expect(
+      replicaIsNewer(listed(), listed({ lastModified: Date.parse("2024-03-04T10:15:31.000Z") })),
+    ).toBe(true);
+    expect(
+      replicaIsNewer(listed(), listed({ lastModified: Date.parse("2024-03-04T10:15:29.000Z") })),
+    ).toBe(false);
     expect(replicaIsNewer(listed({ lastModified: undefined }), listed())).toBe(false);
   });
 });
