@@ -140,7 +140,9 @@ function from(ranges: readonly KeyRange[], startAfter: string | undefined): KeyR
   return ranges.flatMap((range) => {
     const end = range.before ?? afterAllUnder(range.prefix);
     if (compareKeys(end, startAfter) <= 0) return [];
-    if (range.after !== undefined && compareKeys(range.after, startAfter) >= 0) return [range];
+    // Every key of the range is at least its prefix, and after `after`.
+    const start = range.after ?? range.prefix;
+    if (compareKeys(start, startAfter) > 0) return [range];
     return [{ ...range, after: startAfter }];
   });
 }

@@ -264,7 +264,7 @@ describe("what to audit", () => {
     expect((await reportLines(report)).map((line) => line.key).sort()).toEqual(["c/1", "c/2"]);
   });
 
-  it("audits every version with --all-versions, and finds a version the replica lacks", async () => {
+  it("audits every version with --all-versions: a version the replica lacks, and one written over", async () => {
     // Prepare: moto answers a KeyMarker that is not a key by dropping the first key after it
     // (AWS lists every key after it), so one range: --concurrency 1 lists without markers.
     const pair = await freshPair();
@@ -276,6 +276,9 @@ describe("what to audit", () => {
     await moto.replica.send(
       new DeleteObjectCommand({ Bucket: pair.replica, Key: "img.bin", VersionId: lost }),
     );
+    // Written over on the replica after replication: its version there is only the replica's.
+    const overwritten = await putReplicated(moto, crr, pair, "over.txt", "the original");
+    await moto.put(moto.replica, { Bucket: pair.replica, Key: "over.txt", Body: "someone else" });
     const report = reportFile("versions");
 
     // Act
@@ -292,9 +295,15 @@ describe("what to audit", () => {
     // Assess
     expect(result.exitCode, result.stderr).toBe(1);
     const lines = await reportLines(report);
-    expect(lines).toHaveLength(4);
+    // One line per primary version; the version on top of over.txt is the overwrite's finding,
+    // not also REPLICA_ONLY.
+    expect(lines).toHaveLength(5);
     expect(lines.find((line) => line.versionId === lost)?.verdict).toBe("REPLICA_MISSING");
     expect(lines.find((line) => line.versionId === first)?.verdict).toBe("MATCH");
+    expect(lines.find((line) => line.key === "over.txt")).toMatchObject({
+      versionId: overwritten,
+      verdict: "REPLICA_OVERWRITTEN",
+    });
   });
 });
 

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUDIT_HELP, auditMain, parseBucketUri } from "../../../scripts/oncall/audit-command.ts";
-import { compareKeys } from "../../../scripts/oncall/audit-listing.ts";
 import { backupValidatorMain } from "../../../scripts/oncall/main.ts";
 import { CHECK_MESSAGE_TYPE, parseCheckMessage } from "../../../shared/contracts/check-message.ts";
 import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
@@ -202,17 +201,6 @@ describe("npm run audit --enqueue", () => {
 });
 
 describe("pieces", () => {
-  it("orders keys as S3 does: by UTF-8 bytes, not by UTF-16 code units", () => {
-    // U+FF5E (3 UTF-8 bytes, EF BD 9E) sorts before U+1F600 (4 bytes, F0 9F 98 80), although
-    // its UTF-16 code unit (0xFF5E) is above the surrogate 0xD83D.
-    const keys = ["b", "a/2", "\u{1F600}", "\uFF5E", "a/1", "A", "a0"];
-
-    const sorted = keys.toSorted(compareKeys);
-
-    expect(sorted).toEqual(["A", "a/1", "a/2", "a0", "b", "\uFF5E", "\u{1F600}"]);
-    expect(sorted).toEqual(keys.toSorted((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
-  });
-
   it("reads s3:// URIs with and without a prefix", () => {
     expect(parseBucketUri("s3://my-bucket", "x")).toEqual({ bucket: "my-bucket", prefix: "" });
     expect(parseBucketUri("s3://my-bucket/a/b c/", "x")).toEqual({
