@@ -3,6 +3,7 @@
  * target is a ratio against a floor or a peer rather than a timed unit test.
  */
 import { parseArgs } from "node:util";
+import { type BenchEmulator, benchAudit } from "./audit.ts";
 import { benchAuditWorker } from "./audit-worker.ts";
 import { benchDeep } from "./deep.ts";
 import { benchInit } from "./init.ts";
@@ -32,6 +33,12 @@ Modes:
                        the Lambda time (and GB-s per million objects) an audit costs.
                        --objects N (default 200), --primary-ms N (default 20),
                        --replica-ms N (default 70)
+  audit                npm run audit over a healthy pair, beside merely listing both buckets
+                       (goal <= 1.2x) and rclone check at as many checkers (where installed);
+                       objects/s and peak RSS of fresh processes (goal: the largest size within
+                       1.2x of the smallest).
+                       --sizes N,N (default 10000,100000), --concurrency C (default 16),
+                       --emulator fauxqs|moto (default fauxqs: moto writes ~200 objects/s)
 `;
 
 export interface BenchIo {
@@ -59,6 +66,17 @@ const MODES: Readonly<Record<string, (values: Values, progress: Progress) => Pro
         bigMib: whole(values, "big-mib", "1024"),
         concurrency: whole(values, "concurrency", "8"),
         chunkMib: whole(values, "chunk-mib", "8"),
+      },
+      progress,
+    ),
+  audit: (values, progress) =>
+    benchAudit(
+      {
+        sizes: String(values.sizes ?? "10000,100000")
+          .split(",")
+          .map((size) => whole({ size }, "size", "0")),
+        concurrency: whole(values, "concurrency", "16"),
+        emulator: emulatorOf(values.emulator),
       },
       progress,
     ),
@@ -95,6 +113,8 @@ export async function benchMain(argv: readonly string[], io: BenchIo): Promise<n
       "chunk-mib": { type: "string" },
       "primary-ms": { type: "string" },
       "replica-ms": { type: "string" },
+      sizes: { type: "string" },
+      emulator: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -111,6 +131,12 @@ export async function benchMain(argv: readonly string[], io: BenchIo): Promise<n
   const figures = await run(values, (line) => io.stdout.write(`${line}\n`));
   io.stdout.write(`${figures.join("\n")}\n`);
   return 0;
+}
+
+function emulatorOf(value: unknown): BenchEmulator {
+  if (value === undefined || value === "fauxqs") return "fauxqs";
+  if (value === "moto") return "moto";
+  throw new Error(`--emulator must be fauxqs or moto (got "${String(value)}")`);
 }
 
 function whole(values: Values, option: string, fallback: string, minimum = 1): number {

@@ -1,9 +1,10 @@
 /**
  * Local stand-in for CloudWatch, as far as `npm run status` reads it: GetMetricData over the
- * functions' own metrics (the EMF documents the CloudWatch Logs stand-in collected) and over the
- * queues' ApproximateAgeOfOldestMessage / ApproximateNumberOfMessagesVisible (measured now on
- * the emulator), and DescribeAlarms, which answers that there are no alarms: the local stack
- * has none. It speaks the protocol the SDK's CloudWatch client uses (AWS JSON 1.0), so the
+ * functions' own metrics (the EMF documents the CloudWatch Logs stand-in collected), over what
+ * PutMetricData published (`npm run audit`'s result) and over the queues'
+ * ApproximateAgeOfOldestMessage / ApproximateNumberOfMessagesVisible (measured now on the
+ * emulator), and DescribeAlarms, which answers that there are no alarms: the local stack has
+ * none. It speaks the protocol the SDK's CloudWatch client uses (AWS JSON 1.0), so the
  * status command runs the same code against it as against AWS.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
  */
@@ -43,6 +44,8 @@ export async function startCloudWatchStandIn(options: {
   readonly now?: () => number;
 }): Promise<CloudWatchStandIn> {
   const now = options.now ?? Date.now;
+  /** What PutMetricData published, kept in the shape of the functions' EMF documents. */
+  const published: MetricDocument[] = [];
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) =>
       reply(response, 500, {
@@ -57,6 +60,10 @@ export async function startCloudWatchStandIn(options: {
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
     const operation = String(request.headers["x-amz-target"] ?? "").replace(TARGET_PREFIX, "");
     if (operation === "DescribeAlarms") return reply(response, 200, { MetricAlarms: [] });
+    if (operation === "PutMetricData") {
+      published.push(...asDocuments(body as PutMetricData, now()));
+      return reply(response, 200, {});
+    }
     if (operation === "GetMetricData") {
       const queries = (body.MetricDataQueries ?? []) as MetricQuery[];
       const range = { start: Number(body.StartTime) * 1000, end: Number(body.EndTime) * 1000 };
@@ -90,7 +97,7 @@ export async function startCloudWatchStandIn(options: {
         samples.push({ at, value: Math.round((at - queue.oldestSentAt) / 1000) });
       }
     } else {
-      for (const document of options.metrics) {
+      for (const document of [...options.metrics, ...published]) {
         const at = document._aws.Timestamp;
         if (!emits(document, Namespace, MetricName, Dimensions)) continue;
         for (const value of [document[MetricName]].flat()) {
@@ -122,6 +129,39 @@ export async function startCloudWatchStandIn(options: {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+interface PutMetricData {
+  readonly Namespace: string;
+  readonly MetricData?: readonly {
+    readonly MetricName: string;
+    readonly Dimensions?: readonly { readonly Name: string; readonly Value: string }[];
+    readonly Value?: number;
+    /** Epoch seconds. */
+    readonly Timestamp?: number;
+    readonly Unit?: string;
+  }[];
+}
+
+/** Each published datum as the EMF document that would carry it. */
+function asDocuments(request: PutMetricData, now: number): MetricDocument[] {
+  return (request.MetricData ?? []).map((datum) => {
+    const dimensions = datum.Dimensions ?? [];
+    return {
+      _aws: {
+        Timestamp: datum.Timestamp === undefined ? now : datum.Timestamp * 1000,
+        CloudWatchMetrics: [
+          {
+            Namespace: request.Namespace,
+            Dimensions: [dimensions.map((dimension) => dimension.Name)],
+            Metrics: [{ Name: datum.MetricName, ...(datum.Unit ? { Unit: datum.Unit } : {}) }],
+          },
+        ],
+      },
+      ...Object.fromEntries(dimensions.map((dimension) => [dimension.Name, dimension.Value])),
+      [datum.MetricName]: datum.Value,
+    };
+  });
 }
 
 /** Whether the document carries the metric under exactly these dimensions. */

@@ -28,8 +28,9 @@ const HELP = `Usage: npm start [-- options]
 Runs backup-validator end to end on an in-process AWS emulator (fauxqs): uploads to the primary
 buckets, replication with a lag, the real checksum-validator and failure-notifier handlers, alert
 emails written to an outbox, a replica-region outage whose checks dead-letter, and a redrive with
-the real redrive command. Prints progress and a summary; exits 0 only if every object reached the
-expected outcome and no message was lost.
+the real redrive command; then two proven replicas are damaged behind the pipeline's back (one
+written over, one deleted) and the real audit (npm run audit) must find them. Prints progress and
+a summary; exits 0 only if every object reached the expected outcome and no message was lost.
 
 Options:
   --objects <n>        Objects to upload (default 12, at least 5).
@@ -122,6 +123,7 @@ Try (the on-call commands find this stack by its stage; nothing else to give):
   npm run dlq -- inspect --stage ${LOCAL_STAGE}
   npm run redrive -- --stage ${LOCAL_STAGE} --yes
   npm run status -- --stage ${LOCAL_STAGE}
+  npm run audit -- --stage ${LOCAL_STAGE} --all --report audit.ndjson
 Alerts are written to ${outboxDirectory}. Ctrl-C stops the stack.
 Each object's verdict appears below as the validator logs it: verdict, key, evidence, age.`);
     await io.untilStopped();

@@ -92,7 +92,15 @@ export function createAwsClients(settings: ClientSettings): AwsClients {
       let client = s3Clients.get(region);
       if (!client) {
         // Emulators serve buckets by path (http://127.0.0.1:4566/bucket/key), not by host name.
-        client = new S3Client({ ...common, region, forcePathStyle: settings.local });
+        // Adaptive retries add client-side rate limiting to the back-off: what a prefix that
+        // answers 503 SlowDown wants (an audit lists and HEADs at volume).
+        // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+        client = new S3Client({
+          ...common,
+          region,
+          forcePathStyle: settings.local,
+          retryMode: "adaptive",
+        });
         s3Clients.set(region, client);
       }
       return client;
@@ -177,12 +185,7 @@ export interface Deployment {
 export async function openDeployment(values: DeploymentValues, io: CliIo): Promise<Deployment> {
   const stage = asUsageError(() => checkStageName(values.stage ?? "dev", "--stage"));
   const region = resolveRegion(values.region, io.env);
-  const endpointFlag = (values["endpoint-url"] ?? values.endpoint)?.trim() || undefined;
-  if (endpointFlag !== undefined && !URL.canParse(endpointFlag)) {
-    throw new UsageError(
-      `--endpoint-url must be a URL such as http://127.0.0.1:4566 (got "${endpointFlag}")`,
-    );
-  }
+  const endpointFlag = endpointOption(values);
   const outputsFile =
     values["stack-outputs"] ??
     io.env.BACKUP_VALIDATOR_STACK_OUTPUTS ??
@@ -224,10 +227,39 @@ export async function openDeployment(values: DeploymentValues, io: CliIo): Promi
   }
 }
 
+/**
+ * Client settings without a stack (a command given buckets directly): --region, --profile and
+ * --endpoint-url (or AWS_ENDPOINT_URL*), as for a deployment.
+ */
+export function standaloneSettings(values: DeploymentValues, io: CliIo): ClientSettings {
+  const region = resolveRegion(values.region, io.env);
+  const endpoint = endpointOption(values);
+  const local =
+    endpoint !== undefined ||
+    Boolean(io.env.AWS_ENDPOINT_URL || io.env.AWS_ENDPOINT_URL_SQS || io.env.AWS_ENDPOINT_URL_S3);
+  return {
+    region,
+    local,
+    ...(endpoint ? { endpoint } : {}),
+    ...(values.profile ? { profile: values.profile } : {}),
+  };
+}
+
+/** --endpoint-url (or its older spelling --endpoint), checked to be a URL. */
+function endpointOption(values: DeploymentValues): string | undefined {
+  const endpoint = (values["endpoint-url"] ?? values.endpoint)?.trim() || undefined;
+  if (endpoint !== undefined && !URL.canParse(endpoint)) {
+    throw new UsageError(
+      `--endpoint-url must be a URL such as http://127.0.0.1:4566 (got "${endpoint}")`,
+    );
+  }
+  return endpoint;
+}
+
 /** Any credentials do for an emulator; fixed ones keep real ones from being sent to it. */
 const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 
-function resolveRegion(flag: string | undefined, env: Environment): string {
+export function resolveRegion(flag: string | undefined, env: Environment): string {
   if (flag !== undefined) return asUsageError(() => checkRegion(flag, "--region"));
   return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "us-east-1";
 }

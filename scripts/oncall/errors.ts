@@ -13,6 +13,8 @@ export const EXIT = {
   usage: 2,
   /** Nothing was done: stack, credentials, queue or endpoint problem. */
   environment: 3,
+  /** Stopped by Ctrl-C before the end (128 + SIGINT, as shells report it); what was done holds. */
+  interrupted: 130,
 } as const;
 
 /** Bad or missing arguments; also a refused or declined move. Nothing was done. */
@@ -70,6 +72,13 @@ export function explainAwsError(error: unknown, doing: string): unknown {
   if (ACCESS_DENIED.has(name)) {
     return new EnvironmentError(
       `${doing}: access denied (${detail}). Use a role that may read the stack outputs and the queues.`,
+      { cause: error },
+    );
+  }
+  if (name === "NoSuchBucket") {
+    const bucket = (error as { BucketName?: unknown }).BucketName;
+    return new EnvironmentError(
+      `${doing}: the bucket ${typeof bucket === "string" ? `${bucket} ` : ""}does not exist. Check the bucket name and --region (or the stack outputs).`,
       { cause: error },
     );
   }

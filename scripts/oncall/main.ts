@@ -1,8 +1,9 @@
 /**
  * `backup-validator <command>`: the on-call commands behind one name (package.json `bin`), as
- * the npm scripts run them one by one (npm run dlq / redrive / verify / status).
+ * the npm scripts run them one by one (npm run dlq / redrive / verify / status / audit).
  */
 import { readFileSync } from "node:fs";
+import { auditMain } from "./audit-command.ts";
 import { type CliIo, closest } from "./cli.ts";
 import { dlqMain } from "./dlq-command.ts";
 import { EXIT } from "./errors.ts";
@@ -18,6 +19,7 @@ const COMMANDS: Record<
   dlq: { run: dlqMain, what: "list what sits in a dead-letter queue (dlq inspect)" },
   redrive: { run: redriveMain, what: "move dead-lettered messages back, or on to the notifier" },
   verify: { run: verifyMain, what: "check one object now, with the validator's own code" },
+  audit: { run: auditMain, what: "prove every object already in a bucket pair (or a prefix)" },
 };
 
 export const VERSION: string = (

@@ -9,10 +9,8 @@
 import type { BucketPair } from "../contracts/bucket-pairs.ts";
 import {
   buildFailureReport,
-  type CurrentReplica,
   type DetectedBy,
   type FailureReport,
-  objectSide,
 } from "../contracts/failure-report.ts";
 import { isPermanent } from "../errors.ts";
 import { asEventKey } from "../events/keys.ts";
@@ -238,10 +236,8 @@ export function auditReport(
   pair: BucketPair,
   result: ReportedAuditResult,
 ): FailureReport {
-  const versionId = result.primary?.versionId;
-  const current = result.replicaCurrent;
   return buildFailureReport({
-    ...objectFindings(context, pair, result, versionId),
+    ...objectFindings(context, pair, result, result.primary?.versionId),
     verdict: result.verdict,
     summary: result.reason,
     category: pair.category,
@@ -249,29 +245,5 @@ export function auditReport(
     detectedBy: context.detectedBy,
     attempts: 1,
     source: {},
-    replicaCurrent: current && currentReplicaSide(context, pair, result.key, current),
   });
-}
-
-function currentReplicaSide(
-  context: AuditReportContext,
-  pair: BucketPair,
-  key: string,
-  current: CurrentReplicaState,
-): CurrentReplica {
-  const side = objectSide(
-    { bucket: pair.replicaBucket, key, region: context.replicaRegion },
-    current.state,
-  );
-  const comparison = current.comparison;
-  if (!comparison) return side;
-  return {
-    ...side,
-    comparedWithPrimary: compact({
-      verdict: comparison.verdict,
-      basis: comparison.basis,
-      compared: comparison.evidence,
-      notComparable: comparison.notComparable,
-    }),
-  };
 }

@@ -1,8 +1,9 @@
 /**
- * The check message: a check of one object that the validator queues for itself on the
- * validation queue, either a delayed re-check while a replica has not arrived yet, or one object
- * of a notification that named several. Versioned like the failure report; only the validator
- * writes it, and the validator, the notifier and the on-call scans read it.
+ * The check message: a check of one object on the validation queue, either a delayed re-check
+ * the validator queues for itself while a replica has not arrived yet, one object of a
+ * notification that named several, or an object of an audit (`npm run audit --enqueue`).
+ * Versioned like the failure report; the validator and the audit write it, and the validator,
+ * the notifier and the on-call scans read it.
  */
 import { compact, isJsonObject, type ObjectRef } from "../objects.ts";
 import { boundedJson } from "../text.ts";
@@ -27,6 +28,19 @@ export interface CheckMessage {
    * version 1 as an optional field: absent means 0, and older readers ignore it.
    */
   readonly handoffs?: number;
+  /**
+   * Set when an audit sent the check (`npm run audit --enqueue`): the validator audits the
+   * object (shared/audit/audit-object.ts: the replica bucket's current version too) and its
+   * reports name the run. Added in version 1 as an optional field; older readers ignore it.
+   */
+  readonly audit?: AuditRun;
+}
+
+/** The audit run a check message belongs to. */
+export interface AuditRun {
+  readonly runId: string;
+  /** ISO 8601. */
+  readonly startedAt?: string;
 }
 
 /** What a check message may carry of the event it came from. */
@@ -68,6 +82,7 @@ export function parseCheckMessage(
   if (!isOptional(firstCheckedAt, isNonEmptyString) || !isOptional(eventId, isNonEmptyString)) {
     return invalid("an invalid firstCheckedAt or eventId");
   }
+  if (!isOptional(value.audit, isAuditRun)) return invalid("an invalid audit (runId, startedAt)");
   const object = readObject(value.object);
   if (typeof object === "string") return invalid(object);
   return {
@@ -78,6 +93,7 @@ export function parseCheckMessage(
       object,
       originalEvent: value.originalEvent,
       handoffs: value.handoffs as number | undefined,
+      audit: value.audit as AuditRun | undefined,
     }),
   };
 }
@@ -105,6 +121,14 @@ function readObject(value: unknown): ObjectRef | string {
     eventTime: eventTime as string | undefined,
     reason: reason as string | undefined,
   });
+}
+
+function isAuditRun(value: unknown): value is AuditRun {
+  return (
+    isJsonObject(value) &&
+    isNonEmptyString(value.runId) &&
+    isOptional(value.startedAt, isNonEmptyString)
+  );
 }
 
 function isCount(value: unknown): value is number {

@@ -1,4 +1,4 @@
-import { isCheckMessage, parseCheckMessage } from "../contracts/check-message.ts";
+import { type AuditRun, isCheckMessage, parseCheckMessage } from "../contracts/check-message.ts";
 import { parseJsonBody, problemWithKey } from "../contracts/json.ts";
 import { compact, isJsonObject, type ObjectRef } from "../objects.ts";
 import { truncate } from "../text.ts";
@@ -42,6 +42,8 @@ export type ParsedMessage =
       readonly firstCheckedAt?: string;
       /** Deep verifications of this object handed off for lack of time (check messages only). */
       readonly handoffs?: number;
+      /** The audit run that sent the check, for an audit's check message. */
+      readonly audit?: AuditRun;
       readonly eventId?: string;
       /** The event S3 or EventBridge produced, kept for the failure report. */
       readonly originalEvent: unknown;
@@ -203,6 +205,7 @@ function parseCheck(event: Json): ParsedMessage {
     attempt: message.attempt,
     firstCheckedAt: message.firstCheckedAt,
     handoffs: message.handoffs,
+    audit: message.audit,
     eventId: message.eventId,
     originalEvent: message.originalEvent,
   });

@@ -387,11 +387,13 @@ function describeSide(side: string, checksums: readonly RecordedChecksum[]): str
 
 /** ETag without quotes (or a weak-validator prefix), lower-cased. */
 export function normaliseEtag(etag: string): string {
-  return etag
-    .trim()
-    .replace(/^W\//, "")
-    .replace(/^"(.*)"$/, "$1")
-    .toLowerCase();
+  // Without regular expressions: an audit normalises every listed object's ETag.
+  let value = etag.trim();
+  if (value.startsWith("W/")) value = value.slice(2);
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) {
+    value = value.slice(1, -1);
+  }
+  return value.toLowerCase();
 }
 
 export interface EtagShape {

@@ -1,3 +1,4 @@
+import { type AuditResult, auditObject } from "../audit/audit-object.ts";
 import type { BucketPairs } from "../contracts/bucket-pairs.ts";
 import {
   buildCheckMessage,
@@ -7,6 +8,7 @@ import {
 import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
 import { METRICS, outcomeMetric } from "../contracts/metrics.ts";
 import { DeadlineError, describeError, isPermanent } from "../errors.ts";
+import { decodeEventKey } from "../events/keys.ts";
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
 import { evidenceName } from "../integrity/compare.ts";
 import { compact } from "../objects.ts";
@@ -24,12 +26,7 @@ import {
   unmappedBucketReport,
 } from "./reports.ts";
 import { nextCheckDelaySeconds } from "./retry.ts";
-import {
-  uncheckableReason,
-  type ValidationContext,
-  type ValidationResult,
-  validateObject,
-} from "./validate-object.ts";
+import { uncheckableReason, type ValidationContext, validateObject } from "./validate-object.ts";
 
 export type { IncomingMessage } from "./reports.ts";
 
@@ -269,17 +266,31 @@ async function examine(
     };
   }
 
-  const result = await validateObject(
-    deps.validation,
-    compact({
-      pair,
-      key: object.key,
-      versionId: object.versionId,
-      eventTime: object.eventTime,
-      signal: time?.signal,
-    }),
-    time ? { deadline: time.deadline - CONCLUDE_RESERVE_MS, signal: time.signal } : {},
-  );
+  const limits = time ? { deadline: time.deadline - CONCLUDE_RESERVE_MS, signal: time.signal } : {};
+  // An audit's check (npm run audit --enqueue) is audited: the replica bucket's current version
+  // too. The audit sends keys as events carry them; auditObject takes them as S3 lists them.
+  const result: AuditResult = parsed.audit
+    ? await auditObject(
+        deps.validation,
+        compact({
+          pair,
+          key: decodeEventKey(object.key) ?? object.key,
+          versionId: object.versionId,
+          signal: time?.signal,
+        }),
+        limits,
+      )
+    : await validateObject(
+        deps.validation,
+        compact({
+          pair,
+          key: object.key,
+          versionId: object.versionId,
+          eventTime: object.eventTime,
+          signal: time?.signal,
+        }),
+        limits,
+      );
   countDeepVerification(deps, result);
   const conclusion = {
     outcome: result.verdict,
@@ -431,11 +442,12 @@ function checkMessageFor(
     object,
     originalEvent: source,
     handoffs: options.handoffs ?? parsed.handoffs,
+    audit: parsed.audit,
   });
 }
 
 /** EMF: deep verifications that decided a verdict, and the bytes read (by any deep read). */
-function countDeepVerification(deps: ValidatorDependencies, result: ValidationResult): void {
+function countDeepVerification(deps: ValidatorDependencies, result: AuditResult): void {
   const deep = result.deepVerification;
   if (!deep) return;
   if (deep.outcome === "verified") {
@@ -482,7 +494,7 @@ function logKeys(
   primaryBucket: string,
   replicaBucket: string,
   category: string,
-  result: ValidationResult,
+  result: AuditResult,
   object: ObjectRef,
   parsed: ObjectsMessage,
 ): Record<string, unknown> {

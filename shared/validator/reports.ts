@@ -3,9 +3,12 @@
  * message, the parsed event, the bucket pair and the verdict. Sending them is process-message's
  * business; what goes in them is decided here.
  */
+
+import type { CurrentReplicaState } from "../audit/audit-object.ts";
 import type { BucketPair } from "../contracts/bucket-pairs.ts";
 import {
   buildFailureReport,
+  type CurrentReplica,
   type FailureReport,
   type FailureReportInput,
   objectSide,
@@ -42,7 +45,7 @@ export function objectReport(
   parsed: ObjectsMessage,
   object: ObjectRef,
   pair: BucketPair,
-  result: ValidationResult & { readonly verdict: ReportedVerdict },
+  result: Findings & { readonly verdict: ReportedVerdict },
 ): FailureReport {
   return buildFailureReport({
     ...reportBase(context, message, parsed, object, pair),
@@ -52,17 +55,28 @@ export function objectReport(
   });
 }
 
+/** What was found about one object: validateObject's result, or auditObject's. */
+export type Findings = Omit<ValidationResult, "verdict"> & {
+  readonly replicaCurrent?: CurrentReplicaState;
+};
+
 /**
  * What a report says about one checked object, whoever checked it (the validator for an upload,
- * an audit): the object, both sides as they were found, the evidence and the object's age.
+ * an audit): the object, both sides as they were found, the evidence, the object's age, and for
+ * REPLICA_OVERWRITTEN the replica bucket's current version.
  */
 export function objectFindings(
   regions: { readonly primaryRegion?: string; readonly replicaRegion?: string },
   pair: BucketPair,
-  result: Omit<ValidationResult, "verdict">,
+  result: Findings,
   versionId: string | undefined,
-): Pick<FailureReportInput, "object" | "primary" | "replica" | "evidence" | "objectAgeSeconds"> {
+): Pick<
+  FailureReportInput,
+  "object" | "primary" | "replica" | "evidence" | "objectAgeSeconds" | "replicaCurrent"
+> {
   return compact({
+    replicaCurrent:
+      result.replicaCurrent && currentReplicaSide(regions, pair, result.key, result.replicaCurrent),
     object: compact({
       bucket: pair.primaryBucket,
       key: result.key,
@@ -87,6 +101,29 @@ export function objectFindings(
     },
     objectAgeSeconds: result.objectAgeSeconds,
   });
+}
+
+function currentReplicaSide(
+  regions: { readonly replicaRegion?: string },
+  pair: BucketPair,
+  key: string,
+  current: CurrentReplicaState,
+): CurrentReplica {
+  const side = objectSide(
+    { bucket: pair.replicaBucket, key, region: regions.replicaRegion },
+    current.state,
+  );
+  const comparison = current.comparison;
+  if (!comparison) return side;
+  return {
+    ...side,
+    comparedWithPrimary: compact({
+      verdict: comparison.verdict,
+      basis: comparison.basis,
+      compared: comparison.evidence,
+      notComparable: comparison.notComparable,
+    }),
+  };
 }
 
 /** An object S3 refuses to look up for good (isPermanent): nothing could be compared. */
@@ -166,7 +203,14 @@ function reportBase(
     eventTime: object.eventTime,
     firstCheckedAt: parsed.firstCheckedAt,
     detectedAt: context.detectedAt,
-    detectedBy: { kind: "upload" },
+    detectedBy: parsed.audit
+      ? compact({
+          kind: "audit" as const,
+          runId: parsed.audit.runId,
+          via: "enqueue",
+          startedAt: parsed.audit.startedAt,
+        })
+      : { kind: "upload" as const },
     attempts: parsed.attempt,
     source: compact({
       messageId: message.messageId,

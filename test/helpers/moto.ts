@@ -115,32 +115,77 @@ export async function startMotoS3(): Promise<MotoS3> {
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
  */
-export function keepVersionIds(replica: S3Client): {
+export function keepVersionIds(
+  replica: S3Client,
+  /** With it, the source versions replicated show the status COMPLETED, as CRR sets it. */
+  primary?: S3Client,
+): CrrStandIn {
+  const crr = crrStandIn();
+  crr.attachReplica(replica);
+  if (primary) crr.attachPrimary(primary);
+  return crr;
+}
+
+/** keepVersionIds for clients made later (by the code under test): attach each as it comes. */
+export interface CrrStandIn {
+  /** The test wrote `copyVersionId` on the replica as the replica of `sourceVersionId`. */
   replicated(sourceVersionId: string, copyVersionId: string): void;
-} {
+  /** Source versions replicated show the replication status COMPLETED. */
+  attachPrimary(client: S3Client): void;
+  /** Copies answer (HEAD, GET, ListObjectVersions) with the source's version id and REPLICA. */
+  attachReplica(client: S3Client): void;
+}
+
+export function crrStandIn(): CrrStandIn {
   const toCopy = new Map<string, string>();
   const toSource = new Map<string, string>();
-  replica.middlewareStack.add(
-    (next) => async (args) => {
-      const input = args.input as { VersionId?: string };
-      const copy = input.VersionId === undefined ? undefined : toCopy.get(input.VersionId);
-      const result = await next(
-        copy ? { ...args, input: { ...args.input, VersionId: copy } as typeof args.input } : args,
-      );
-      const output = result.output as { VersionId?: string; ReplicationStatus?: string };
-      const source = output.VersionId === undefined ? undefined : toSource.get(output.VersionId);
-      if (source) {
-        output.VersionId = source;
-        output.ReplicationStatus = "REPLICA";
-      }
-      return result;
-    },
-    { step: "initialize", name: "crrKeepsVersionIds", override: true },
-  );
   return {
     replicated(sourceVersionId, copyVersionId) {
       toCopy.set(sourceVersionId, copyVersionId);
       toSource.set(copyVersionId, sourceVersionId);
+    },
+    attachPrimary(client) {
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const output = result.output as { VersionId?: string; ReplicationStatus?: string };
+          if (output.VersionId !== undefined && toCopy.has(output.VersionId)) {
+            output.ReplicationStatus = "COMPLETED";
+          }
+          return result;
+        },
+        { step: "initialize", name: "crrMarksSourcesCompleted", override: true },
+      );
+    },
+    attachReplica(client) {
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { VersionId?: string };
+          const copy = input.VersionId === undefined ? undefined : toCopy.get(input.VersionId);
+          const result = await next(
+            copy
+              ? { ...args, input: { ...args.input, VersionId: copy } as typeof args.input }
+              : args,
+          );
+          const output = result.output as {
+            VersionId?: string;
+            ReplicationStatus?: string;
+            Versions?: { VersionId?: string }[];
+          };
+          const source =
+            output.VersionId === undefined ? undefined : toSource.get(output.VersionId);
+          if (source) {
+            output.VersionId = source;
+            output.ReplicationStatus = "REPLICA";
+          }
+          for (const version of output.Versions ?? []) {
+            const listed = version.VersionId && toSource.get(version.VersionId);
+            if (listed) version.VersionId = listed;
+          }
+          return result;
+        },
+        { step: "initialize", name: "crrKeepsVersionIds", override: true },
+      );
     },
   };
 }
@@ -159,4 +204,23 @@ export function recordRequests(client: S3Client, side: string, log: string[]): v
     },
     { step: "initialize", name: `recordRequests-${side}` },
   );
+}
+
+/**
+ * Writes an object on the primary and its replica as CRR would: the same bytes (or
+ * `replicaBody`, for a replica that went wrong), the source's version id kept through `crr`
+ * in a versioned pair. Returns the source's version id (none in an unversioned pair).
+ */
+export async function putReplicated(
+  moto: MotoS3,
+  crr: Pick<CrrStandIn, "replicated">,
+  pair: { readonly primary: string; readonly replica: string },
+  key: string,
+  body: string | Uint8Array,
+  replicaBody: string | Uint8Array = body,
+): Promise<string | undefined> {
+  const source = await moto.put(moto.primary, { Bucket: pair.primary, Key: key, Body: body });
+  const copy = await moto.put(moto.replica, { Bucket: pair.replica, Key: key, Body: replicaBody });
+  if (source && copy) crr.replicated(source, copy);
+  return source;
 }

@@ -41,7 +41,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
-describe("the scripts behind npm run dlq / redrive / verify / status and the bin", () => {
+describe("the scripts behind npm run dlq / redrive / verify / status / audit and the bin", () => {
   it("backup-validator --version (the package's bin) prints the version", async () => {
     const { code, stdout, stderr } = await script("backup-validator", ["--version"]);
 
@@ -50,7 +50,7 @@ describe("the scripts behind npm run dlq / redrive / verify / status and the bin
     expect(stderr).toBe("");
   });
 
-  it.each(["dlq", "redrive", "verify", "status"])(
+  it.each(["dlq", "redrive", "verify", "status", "audit"])(
     "node scripts/%s.ts --help prints usage and nothing on stderr (no warnings)",
     async (name) => {
       const { code, stdout, stderr } = await script(name, ["--help"]);

@@ -3,8 +3,11 @@
  * stack — uploads replicated with a lag, one replica corrupted, one dropped, one behind a
  * replica-region outage so its check dead-letters, one malformed message — then end the outage
  * and redrive the DLQ with the real redrive command, observe what the pipeline did
- * (observe.ts), account for every object (account.ts), and summarise (summary.ts).
+ * (observe.ts), account for every object (account.ts), damage two proven replicas behind the
+ * pipeline's back and find them with the real audit command (audit.ts), and summarise
+ * (summary.ts).
  */
+import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { describeError } from "../../../shared/errors.ts";
@@ -15,6 +18,7 @@ import { deterministicBytes, MIN_PART_SIZE, multipartUpload } from "../multipart
 import type { ReplicaFate } from "../replication.ts";
 import { LOCAL_STAGE, type LocalStack, type LocalTimings, startLocalStack } from "../stack.ts";
 import { accountFor, describeAccount, type ObjectAccount } from "./account.ts";
+import { auditEveryPair, damageReplicas, type ScenarioAudit } from "./audit.ts";
 import { alertsFor, depthsOf, malformedAlerts, waitFor } from "./observe.ts";
 import { fatesOf, MALFORMED_BODY, type PlannedObject, planObjects } from "./plan.ts";
 
@@ -37,6 +41,8 @@ export interface ScenarioResult {
   readonly alertFiles: readonly string[];
   readonly queueDepths: Readonly<Record<string, number>>;
   readonly redriveExitCode?: number;
+  /** The audit run after two proven replicas were damaged. */
+  readonly audit?: ScenarioAudit;
   readonly problems: readonly string[];
   readonly elapsedMs: number;
 }
@@ -109,12 +115,25 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     for (const [queue, depth] of Object.entries(queueDepths)) {
       if (depth !== 0) problems.push(`${depth} message(s) left on ${queue}`);
     }
+
+    log("▶ damaging two proven replicas behind the pipeline's back:");
+    problems.push(...(await damageReplicas(stack, planned, log)));
+    log("▶ auditing every pair with the real command:");
+    const audited = await auditEveryPair(
+      stack,
+      planned,
+      join(options.outboxDirectory, "audit-report.ndjson"),
+      scenarioIo(stack, log),
+      log,
+    );
+    problems.push(...audited.problems);
     return finish({
       objects: accounts,
       verdictCounts: countVerdicts(accounts, malformed.length),
       malformedAlerts: malformed,
       queueDepths,
       redriveExitCode,
+      audit: audited.audit,
     });
   } catch (error) {
     problems.push(describeError(error));

@@ -19,6 +19,12 @@ export function renderSummary(result: ScenarioResult): string {
     row("alerts written", result.alertFiles.length),
     ...result.alertFiles.map((file) => `    ${file}`),
     row("messages left", counts(result.queueDepths)),
+    ...(result.audit
+      ? [
+          row("audit, 2 replicas damaged", result.audit.line.replace(/^audit: /, "")),
+          ...result.audit.reported.map((line) => `    ${line}`),
+        ]
+      : []),
     row("elapsed", `${(result.elapsedMs / 1000).toFixed(1)} s`),
     row(
       "result",

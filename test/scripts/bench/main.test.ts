@@ -17,6 +17,7 @@ describe("npm run bench", () => {
     expect(out.chunks.join("")).toContain("validator (default)");
     expect(out.chunks.join("")).toContain("deep ");
     expect(out.chunks.join("")).toContain("latency ");
+    expect(out.chunks.join("")).toContain("audit ");
   });
 
   it("refuses an option that is not a whole number", async () => {
@@ -112,5 +113,35 @@ describe("npm run bench", () => {
     expect(printed).toMatch(/failed records\s+0/);
     expect(printed).toMatch(/handler, version known\s+\d+\.\d ms = \d+\.\d\d× the raw HEADs/);
     expect(printed).toMatch(/handler, no version\s+\d+\.\d ms = \d+\.\d\d×/);
+  });
+
+  it("audit mode audits a pair beside the listing floor and rclone check, in fresh processes", {
+    timeout: 120_000,
+  }, async () => {
+    // Prepare
+    const out = capture();
+
+    // Act
+    const code = await benchMain(["audit", "--sizes", "200,400", "--concurrency", "4"], out);
+
+    // Assess: figures are for people; that each is measured and printed is checked here.
+    expect(code).toBe(0);
+    const printed = out.chunks.join("");
+    expect(printed).toMatch(
+      /200 objects per bucket\n\s+floor: list both\s+[\d.]+ s, [\d,]+ objects\/s/,
+    );
+    expect(printed).toMatch(
+      /400 objects per bucket[\s\S]+npm run audit\s+[\d.]+ s, [\d,]+ objects\/s, peak RSS \d+ MiB; [\d.]+x the floor/,
+    );
+    expect(printed).toMatch(/audit, 96 MiB heap\s+[\d.]+ s/);
+    // rclone where installed (Debian package), a note where not; never a failure.
+    expect(printed).toMatch(/rclone check\s+([\d.]+ s, [\d,]+ objects\/s|skipped: )/);
+    expect(printed).toMatch(/peak RSS at 400 \/ at 200 objects \(goal <= 1\.2\): audit [\d.]+/);
+  });
+
+  it("refuses an emulator it does not know", async () => {
+    await expect(benchMain(["audit", "--emulator", "minio"], capture())).rejects.toThrow(
+      '--emulator must be fauxqs or moto (got "minio")',
+    );
   });
 });

@@ -54,6 +54,7 @@ describe("npm start", () => {
     expect(printed).toMatch(/local stack \(stage local\) is running at http:\/\/127\.0\.0\.1:\d+/);
     expect(printed).toContain("export AWS_ENDPOINT_URL=http://127.0.0.1:");
     expect(printed).toContain("stopping…");
+    expect(printed).toContain("npm run audit -- --stage local --all");
     const outputs = JSON.parse(await readFile(".local/stack-outputs.json", "utf8"));
     expect(outputs.Stage).toBe("local");
   });

@@ -14,7 +14,7 @@ describe("backup-validator", () => {
   it("lists its commands, and is the package's bin", async () => {
     const { io, stdout } = testIo();
     expect(await backupValidatorMain(["--help"], io)).toBe(0);
-    for (const command of ["status", "dlq", "redrive", "verify"]) {
+    for (const command of ["status", "dlq", "redrive", "verify", "audit"]) {
       expect(stdout()).toMatch(new RegExp(`^ {2}${command} `, "m"));
     }
     expect(packageJson.bin).toEqual({ "backup-validator": "scripts/backup-validator.ts" });

@@ -18,7 +18,13 @@ import { problemWithReport } from "../../../shared/contracts/failure-report.ts";
 import { deepVerificationSettings } from "../../../shared/integrity/settle.ts";
 import { s3ObjectReader } from "../../../shared/s3/object-state.ts";
 import type { ValidationContext } from "../../../shared/validator/validate-object.ts";
-import { keepVersionIds, type MotoS3, recordRequests, startMotoS3 } from "../../helpers/moto.ts";
+import {
+  keepVersionIds,
+  type MotoS3,
+  putReplicated,
+  recordRequests,
+  startMotoS3,
+} from "../../helpers/moto.ts";
 
 const pair: BucketPair = {
   primaryBucket: "bv-audit-documents-primary",
@@ -69,21 +75,20 @@ function context(overrides: Partial<ValidationContext> = {}): ValidationContext 
 }
 
 /** The primary and a replica as CRR writes it (same bytes, the source's version id, REPLICA). */
-async function replicated(key: string, body: string, target = pair): Promise<string | undefined> {
-  const versionId = await moto.put(moto.primary, {
-    Bucket: target.primaryBucket,
-    Key: key,
-    Body: body,
-    ChecksumAlgorithm: "SHA256",
-  });
-  const copy = await moto.put(moto.replica, {
-    Bucket: target.replicaBucket,
-    Key: key,
-    Body: body,
-    ChecksumAlgorithm: "SHA256",
-  });
-  if (versionId && copy) versions.replicated(versionId, copy);
-  return versionId;
+function replicated(
+  key: string,
+  body: string,
+  target = pair,
+  replicaBody?: string,
+): Promise<string | undefined> {
+  return putReplicated(
+    moto,
+    versions,
+    { primary: target.primaryBucket, replica: target.replicaBucket },
+    key,
+    body,
+    replicaBody,
+  );
 }
 
 /** Someone else's PutObject on the replica bucket, after replication. */
@@ -167,17 +172,7 @@ describe("the current state of a versioned pair", () => {
 
   it("reports the replicated version's own difference as MISMATCH, naming the version on top too", async () => {
     // Prepare
-    const versionId = await moto.put(moto.primary, {
-      Bucket: pair.primaryBucket,
-      Key: "over/bad-replica.txt",
-      Body: "good bytes",
-    });
-    const copy = await moto.put(moto.replica, {
-      Bucket: pair.replicaBucket,
-      Key: "over/bad-replica.txt",
-      Body: "bad  bytes",
-    });
-    if (versionId && copy) versions.replicated(versionId, copy);
+    await replicated("over/bad-replica.txt", "good bytes", pair, "bad  bytes");
     const foreign = await overwriteReplica("over/bad-replica.txt", "later");
 
     // Act

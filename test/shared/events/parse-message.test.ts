@@ -202,6 +202,30 @@ describe("parseMessageBody", () => {
     expect(older.kind === "objects" && older.handoffs).toBeUndefined();
     expect([negative.kind, fraction.kind]).toEqual(["malformed", "malformed"]);
   });
+
+  it("carries the audit run of an audit's check, and refuses one without a run id", () => {
+    // Prepare: version 1 with the optional field added for npm run audit --enqueue.
+    const body = {
+      type: CHECK_MESSAGE_TYPE,
+      version: 1,
+      attempt: 1,
+      object: { bucket: "b-1", key: "k" },
+      originalEvent: {},
+    };
+
+    // Act
+    const audited = parseMessageBody(
+      JSON.stringify({ ...body, audit: { runId: "audit-1", startedAt: "2026-12-04T10:00:00Z" } }),
+    );
+    const nameless = parseMessageBody(JSON.stringify({ ...body, audit: { startedAt: "x" } }));
+
+    // Assess
+    expect(audited).toMatchObject({
+      kind: "objects",
+      audit: { runId: "audit-1", startedAt: "2026-12-04T10:00:00Z" },
+    });
+    expect(nameless.kind).toBe("malformed");
+  });
 });
 
 describe("keyCandidates", () => {

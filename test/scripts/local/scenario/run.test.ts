@@ -103,3 +103,32 @@ it("ends with a summary of objects, verdicts, alerts, queues and time", () => {
   expect(summary).toMatch(/messages left\s+validation 0, validationDlq 0, failure 0, failureDlq 0/);
   expect(summary).toContain("OK: every object reached its expected outcome; no message was lost");
 });
+
+it("damages two proven replicas behind the pipeline's back, and the real audit finds them", () => {
+  // Prepare: on the emulator (no replication status, no versions) an overwrite is a MISMATCH and
+  // a deleted replica past the deadline REPLICATION_OVERDUE (plan.ts says what AWS would show).
+  const damaged = result.objects.filter((object) => object.damage);
+
+  // Assess
+  expect(damaged.map((object) => [object.plan, object.damage, object.auditVerdict])).toEqual([
+    ["multipart", "overwrite", "MISMATCH"],
+    ["multipart", "delete", "REPLICATION_OVERDUE"],
+  ]);
+  expect(result.audit?.exitCode).toBe(1);
+  expect(result.audit?.line).toBe("audit: 6 objects, found: MISMATCH 2, REPLICATION_OVERDUE 2");
+  expect(result.audit?.reported.map((line) => line.replace(/ s3:\/\/[^/]+\//, " ")).sort()).toEqual(
+    [
+      "MISMATCH corrupt/scenario-002.bin",
+      "MISMATCH scenario/documents/001 large export.bin",
+      "REPLICATION_OVERDUE drop/scenario-003.bin",
+      "REPLICATION_OVERDUE scenario/media/005 large export.bin",
+    ],
+  );
+  const output = lines.join("\n");
+  expect(output).toMatch(
+    /\$ npm run audit -- --stage local --all --report \S+audit-report\.ndjson/,
+  );
+  expect(renderSummary(result)).toMatch(
+    /audit, 2 replicas damaged\s+6 objects, found: MISMATCH 2, REPLICATION_OVERDUE 2/,
+  );
+});
