@@ -43,7 +43,15 @@ export class DeadlineError extends BackupValidatorError {}
 
 /** Human-readable one-liner for any thrown value; never throws itself. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (error instanceof Error) {
+    // An answer to a HEAD has no body, so S3's 503 SlowDown reaches the SDK as a bare
+    // "UnknownError": the HTTP status is what tells it.
+    const status = (error as AwsLikeError).$metadata?.httpStatusCode;
+    const said = `${error.name}: ${error.message}`;
+    return typeof status === "number" && !said.includes(String(status))
+      ? `${said} (HTTP ${status})`
+      : said;
+  }
   try {
     return String(error);
   } catch {

@@ -124,7 +124,7 @@ async function auditTask(
   } catch (error) {
     const cause = time.signal.aborted ? time.signal.reason : error;
     const code = isPermanent(cause) ? "PermanentFailure" : "TemporaryFailure";
-    return answer(deps, event, task.taskId, code, failureOf(cause), identity);
+    return answer(deps, event, task.taskId, code, describeError(cause), identity);
   } finally {
     time.clear();
   }
@@ -242,18 +242,6 @@ function answer(
   );
   deps.metrics.addMetric(METRICS.auditTasksFailed, MetricUnit.Count, 1);
   return { taskId, resultCode, resultString: reason };
-}
-
-/**
- * The error in a few words, with S3's HTTP status: an answer to a HEAD has no body, so a 503
- * SlowDown reaches the SDK as a bare "UnknownError" and the status is what tells it.
- */
-function failureOf(error: unknown): string {
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata
-    ?.httpStatusCode;
-  return typeof status === "number"
-    ? `${describeError(error)} (HTTP ${status})`
-    : describeError(error);
 }
 
 function jobKeys(event: BatchOperationsEvent, taskId: string) {

@@ -144,7 +144,7 @@ describe("processValidationMessage on a bad day", () => {
       {
         level: "error",
         message:
-          "the message failed and will be retried: SlowDown: Please reduce your request rate.",
+          "the message failed and will be retried: SlowDown: Please reduce your request rate. (HTTP 503)",
         fields: expect.objectContaining({
           messageId: "m-2",
           bucket: PRIMARY,

@@ -236,9 +236,9 @@ describe("startAudit", () => {
     expect(pairsTried[0]?.reason).toContain(
       "is 95.0 h old (2026-11-28T03-00Z), over the 72 h limit",
     );
-    expect(pairsTried[1]?.reason).toBe("AccessDenied: Access Denied");
+    expect(pairsTried[1]?.reason).toBe("AccessDenied: Access Denied (HTTP 403)");
     expect((error as Error).message).toMatch(
-      /^the audit schedule-2026-12-02T02:00:00Z did not start for documents \(.+\); media \(AccessDenied: Access Denied\)$/,
+      /^the audit schedule-2026-12-02T02:00:00Z did not start for documents \(.+\); media \(AccessDenied: Access Denied \(HTTP 403\)\)$/,
     );
     expect(log.error).toHaveBeenCalledTimes(2);
     expect(controlMock).toHaveReceivedCommandTimes(CreateJobCommand, 1);
