@@ -5,7 +5,7 @@ import { createWorkerDependencies } from "../../shared/audit/batch/worker-depend
 import { loadAuditWorkerConfig } from "../../shared/contracts/environment.ts";
 import { METRIC_SERVICES } from "../../shared/contracts/metrics.ts";
 import { createLogger, createMetrics } from "../../shared/observability.ts";
-import { RESPONSE_MARGIN_MS } from "../../shared/validator/handle-record.ts";
+import { deadlineOf } from "../../shared/record-time.ts";
 
 // Built once per cold start; a configuration error fails the initialisation, naming the variable.
 const log = createLogger("audit-worker");
@@ -20,11 +20,7 @@ const dependencies = createWorkerDependencies(loadAuditWorkerConfig(process.env)
 export async function handler(event: unknown, context: Context): Promise<BatchOperationsResponse> {
   log.addContext(context);
   try {
-    return await auditTasks(
-      dependencies,
-      event,
-      Date.now() + Math.max(0, context.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS),
-    );
+    return await auditTasks(dependencies, event, deadlineOf(context));
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -7,13 +7,14 @@ import {
 } from "../contracts/check-message.ts";
 import { type FailureReport, reportMessageAttributes } from "../contracts/failure-report.ts";
 import { METRICS, outcomeMetric } from "../contracts/metrics.ts";
-import { DeadlineError, describeError, isPermanent } from "../errors.ts";
+import { describeError, isPermanent } from "../errors.ts";
 import { decodeEventKey } from "../events/keys.ts";
 import { type ObjectRef, parseMessageBody } from "../events/parse-message.ts";
 import { evidenceName } from "../integrity/compare.ts";
 import { compact } from "../objects.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../observability.ts";
 import type { MessageSender } from "../queues/message-sender.ts";
+import { type RecordTime, settleLimitsOf, startRecordTime } from "../record-time.ts";
 import { formatSize } from "../text.ts";
 import { isReportedVerdict, type Outcome, VERDICTS, type VerdictAction } from "../verdicts.ts";
 import {
@@ -74,26 +75,11 @@ interface Conclusion {
 }
 
 /**
- * How much of the record's time a deep read leaves when it stops: to send the report or the
- * hand-off before the record's own deadline cancels everything.
- */
-export const CONCLUDE_RESERVE_MS = 3_000;
-
-/**
  * A deep verification that ran out of time is handed off once: the check of its own starts with
  * a whole invocation's time. If that is not enough either, the object is reported UNVERIFIABLE
  * with the command that settles it from a workstation, rather than handed off for ever.
  */
 export const MAX_DEEP_HANDOFFS = 1;
-
-/**
- * The time a record has: its requests are cancelled through `signal` at `deadline` (epoch ms),
- * and a deep read stops CONCLUDE_RESERVE_MS before it.
- */
-interface RecordTime {
-  readonly deadline: number;
-  readonly signal: AbortSignal;
-}
 
 const ACTION_DONE: Record<VerdictAction, OutcomeRecord["action"]> = {
   acknowledge: "acknowledged",
@@ -123,32 +109,17 @@ export async function processValidationMessage(
 ): Promise<OutcomeRecord[]> {
   const deadline = message.deadline;
   if (deadline === undefined) return processMessage(deps, message, undefined);
-  // One deadline for the record, from the Lambda context (handle-record.ts): the deep read stops
-  // CONCLUDE_RESERVE_MS before it and is handed off; what is still running at it fails alone.
-  // The record's requests are cancelled when its time is up, and the record fails alone: a hung
-  // dependency must not hold the whole batch until the Lambda times out.
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeUp = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new DeadlineError(
-          `the record's time ran out (${Math.max(0, deadline - Date.now())} ms left of the invocation)`,
-        );
-        controller.abort(error);
-        reject(error);
-      },
-      Math.max(0, deadline - Date.now()),
-    );
-  });
+  // The record's requests are cancelled when its time is up (shared/record-time.ts), and the
+  // record fails alone: a hung dependency must not hold the whole batch until the Lambda times
+  // out. A deep read stops earlier and is handed off.
+  const time = startRecordTime(deadline, "the record's time ran out");
   try {
-    const time = { deadline, signal: controller.signal };
-    return await Promise.race([processMessage(deps, message, time), timeUp]);
+    return await Promise.race([processMessage(deps, message, time), time.timeUp]);
   } catch (error) {
     logFailure(deps, error, { messageId: message.messageId });
     throw error;
   } finally {
-    clearTimeout(timer);
+    time.clear();
   }
 }
 
@@ -266,7 +237,7 @@ async function examine(
     };
   }
 
-  const limits = time ? { deadline: time.deadline - CONCLUDE_RESERVE_MS, signal: time.signal } : {};
+  const limits = settleLimitsOf(time);
   // An audit's check (npm run audit --enqueue) is audited: the replica bucket's current version
   // too. The audit sends keys as events carry them; auditObject takes them as S3 lists them.
   const result: AuditResult = parsed.audit

@@ -18,12 +18,13 @@
 import type { BucketPair, BucketPairs } from "../../contracts/bucket-pairs.ts";
 import { reportMessageAttributes } from "../../contracts/failure-report.ts";
 import { METRICS } from "../../contracts/metrics.ts";
-import { BackupValidatorError, DeadlineError, describeError, isPermanent } from "../../errors.ts";
-import { decodeEventKey, isPossibleS3Key } from "../../events/keys.ts";
+import { BackupValidatorError, describeError, isPermanent } from "../../errors.ts";
+import { keyCandidates } from "../../events/keys.ts";
 import { evidenceName } from "../../integrity/compare.ts";
 import { compact } from "../../objects.ts";
 import { type Log, type MetricsRecorder, MetricUnit } from "../../observability.ts";
 import type { MessageSender } from "../../queues/message-sender.ts";
+import { type RecordTime, settleLimitsOf, startRecordTime } from "../../record-time.ts";
 import { truncate } from "../../text.ts";
 import type { ValidationContext } from "../../validator/validate-object.ts";
 import { VERDICTS } from "../../verdicts.ts";
@@ -52,12 +53,6 @@ export interface WorkerDependencies {
 
 /** Thrown when an event cannot be answered at all: Batch Operations fails its task. */
 export class UnanswerableEventError extends BackupValidatorError {}
-
-/**
- * Time kept back from the deadline for answering: a deep read stops this long before it, and
- * what is still running at it is cancelled and answered TemporaryFailure.
- */
-export const CONCLUDE_RESERVE_MS = 3_000;
 
 /** A short reason in the result string: the report (and the alert) carries the whole of it. */
 const REASON_CHARACTERS = 200;
@@ -111,34 +106,29 @@ async function auditTask(
     const reason = `bucket ${task.s3Bucket} is not a primary bucket of this stage (BUCKET_PAIRS has ${known})`;
     return answer(deps, event, task.taskId, "PermanentFailure", reason, identity);
   }
-  const keys = keysToTry(task.s3Key);
+  // Batch Operations sends keys URL-encoded (inventory CSVs encode a space as `+`); how exactly
+  // it encodes them for schema 2.0 is not documented. As for events: the decoded key first,
+  // then the key as received.
+  const keys = keyCandidates(task.s3Key);
   if (keys.length === 0) {
     const reason =
       "the key is not one any S3 object can have (not well-formed, or over 1,024 bytes)";
     return answer(deps, event, task.taskId, "PermanentFailure", reason, identity);
   }
-  const time = timeFor(deadline);
+  // What is still running at the deadline is cancelled and answered TemporaryFailure; a deep
+  // read stops earlier (shared/record-time.ts).
+  const time =
+    deadline === undefined ? undefined : startRecordTime(deadline, "the invocation's time ran out");
   try {
     const result = await auditKeys(deps, pair, keys, task.s3VersionId ?? undefined, time);
     return await conclude(deps, event, task, pair, result);
   } catch (error) {
-    const cause = time.signal.aborted ? time.signal.reason : error;
+    const cause = time?.signal.aborted ? time.signal.reason : error;
     const code = isPermanent(cause) ? "PermanentFailure" : "TemporaryFailure";
     return answer(deps, event, task.taskId, code, describeError(cause), identity);
   } finally {
-    time.clear();
+    time?.clear();
   }
-}
-
-/**
- * Batch Operations sends keys URL-encoded (inventory CSVs encode a space as `+`); how exactly it
- * encodes them for schema 2.0 is not documented. As for events (shared/events/keys.ts): the
- * decoded key first, then the key as received.
- */
-function keysToTry(s3Key: string): string[] {
-  const decoded = decodeEventKey(s3Key);
-  const keys = decoded === undefined || decoded === s3Key ? [s3Key] : [decoded, s3Key];
-  return keys.filter(isPossibleS3Key);
 }
 
 async function auditKeys(
@@ -146,16 +136,14 @@ async function auditKeys(
   pair: BucketPair,
   keys: readonly string[],
   versionId: string | undefined,
-  time: TaskTime,
+  time: RecordTime | undefined,
 ): Promise<AuditResult> {
   let result: AuditResult | undefined;
   for (const key of keys) {
     result = await auditObject(
       deps.audit,
-      compact({ pair, key, versionId, signal: time.signal }),
-      time.deadline === undefined
-        ? {}
-        : { deadline: time.deadline - CONCLUDE_RESERVE_MS, signal: time.signal },
+      compact({ pair, key, versionId, signal: time?.signal }),
+      settleLimitsOf(time),
     );
     if (result.verdict !== "SOURCE_GONE") return result;
   }
@@ -246,21 +234,4 @@ function answer(
 
 function jobKeys(event: BatchOperationsEvent, taskId: string) {
   return compact({ jobId: event.job.id, taskId, runId: event.job.userArguments.runId });
-}
-
-interface TaskTime {
-  readonly deadline?: number;
-  readonly signal: AbortSignal;
-  clear(): void;
-}
-
-/** The task's requests are cancelled at the deadline, so the invocation answers in time. */
-function timeFor(deadline: number | undefined): TaskTime {
-  const controller = new AbortController();
-  if (deadline === undefined) return { signal: controller.signal, clear: () => undefined };
-  const timer = setTimeout(
-    () => controller.abort(new DeadlineError("the invocation's time ran out")),
-    Math.max(0, deadline - Date.now()),
-  );
-  return { deadline, signal: controller.signal, clear: () => clearTimeout(timer) };
 }

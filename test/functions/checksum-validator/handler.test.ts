@@ -6,8 +6,7 @@
 import type { Message } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { FailureReport } from "../../../shared/contracts/failure-report.ts";
-import { RESPONSE_MARGIN_MS } from "../../../shared/validator/handle-record.ts";
-import { CONCLUDE_RESERVE_MS } from "../../../shared/validator/process-message.ts";
+import { CONCLUDE_RESERVE_MS, RESPONSE_MARGIN_MS } from "../../../shared/record-time.ts";
 import { type Emulator, startEmulator } from "../../helpers/emulator.ts";
 import {
   eventBridgeObjectCreated,
