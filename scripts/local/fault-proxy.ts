@@ -123,23 +123,21 @@ function answerWith(
 ): void {
   // Drain the request body so the client is not blocked writing it.
   incoming.resume();
-  const head = incoming.method === "HEAD";
+  // S3's XML error body; an answer to a HEAD has none (the SDK then sees only the status).
+  const s3Error = (status: number, code: string, message: string) => {
+    outgoing.writeHead(status, { "content-type": "application/xml", "x-amz-request-id": "FAULT" });
+    outgoing.end(
+      incoming.method === "HEAD"
+        ? undefined
+        : `<Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    );
+  };
   switch (fault) {
     case "slow-down":
-      outgoing.writeHead(503, { "content-type": "application/xml", "x-amz-request-id": "FAULT" });
-      outgoing.end(
-        head
-          ? undefined
-          : "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>",
-      );
+      s3Error(503, "SlowDown", "Please reduce your request rate.");
       return;
     case "internal-error":
-      outgoing.writeHead(500, { "content-type": "application/xml", "x-amz-request-id": "FAULT" });
-      outgoing.end(
-        head
-          ? undefined
-          : "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>",
-      );
+      s3Error(500, "InternalError", "We encountered an internal error.");
       return;
     case "throttle":
       // 429 is a throttling error for every AWS SDK, whatever the service's protocol.
