@@ -1,10 +1,10 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { SQSEvent } from "aws-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { ConfigurationError } from "../../../shared/errors.ts";
-import { lambdaContext } from "../../helpers/lambda-context.ts";
+import { loadNotifierHandler, notifierTestEnvironment } from "../../helpers/notifier-handler.ts";
 import { records, reportFor } from "../../helpers/reports.ts";
 
 /**
@@ -14,18 +14,17 @@ import { records, reportFor } from "../../helpers/reports.ts";
 
 const TOPIC_ARN = "arn:aws:sns:us-east-1:111122223333:backup-validator-prod-alerts";
 
-async function loadHandler(environment: Record<string, string | undefined>) {
-  vi.resetModules();
-  vi.stubEnv("AWS_REGION", "us-east-1");
-  vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
-  // A fresh alerts-sent table per test (dynalite): each test's reports are new.
-  vi.stubEnv("ALERTS_SENT_TABLE", dynamo.tableName);
-  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-  for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
-  const module = await import("../../../functions/failure-notifier/handler.ts");
-  return (event: SQSEvent): Promise<SQSBatchResponse> =>
-    module.handler(event, lambdaContext("backup-validator-prod-failure-notifier"));
+/**
+ * The handler with exactly the test's ALERT_TOPIC_ARN and STAGE (absent where it gives none), and
+ * a fresh alerts-sent table per test (dynalite): each test's reports are new.
+ */
+function loadHandler(environment: Record<string, string | undefined>) {
+  return loadNotifierHandler(
+    notifierTestEnvironment(
+      { alertTopicArn: TOPIC_ARN, alertsSent: dynamo },
+      { ALERT_TOPIC_ARN: undefined, STAGE: undefined, ...environment },
+    ),
+  );
 }
 
 const sns = mockClient(SNSClient);

@@ -7,7 +7,7 @@ import { PAGER_ALERT_FILTER_POLICY } from "../../../resources/cloudformation/pri
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
 import { fixtureText } from "../../helpers/events.ts";
-import { lambdaContext } from "../../helpers/lambda-context.ts";
+import { loadNotifierHandler, notifierTestEnvironment } from "../../helpers/notifier-handler.ts";
 import { failureQueueRecord, reportFor } from "../../helpers/reports.ts";
 
 /**
@@ -65,19 +65,13 @@ beforeAll(async () => {
   // Subscribers filter on the message attributes: the pager's policy of the stack and README.
   await subscribe(TopicArn, criticalOnlyUrl, PAGER_ALERT_FILTER_POLICY);
 
-  vi.resetModules();
-  vi.stubEnv("AWS_ENDPOINT_URL", undefined);
-  vi.stubEnv("AWS_ENDPOINT_URL_SNS", emulator.endpoint);
-  vi.stubEnv("AWS_REGION", "us-east-1");
-  vi.stubEnv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv("ALERT_TOPIC_ARN", TopicArn);
-  vi.stubEnv("STAGE", "prod");
-  vi.stubEnv("ALERTS_SENT_TABLE", dynamo.tableName);
-  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-  const module = await import("../../../functions/failure-notifier/handler.ts");
-  handler = (event) =>
-    module.handler(event, lambdaContext("backup-validator-prod-failure-notifier"));
+  handler = await loadNotifierHandler(
+    notifierTestEnvironment({
+      alertTopicArn: TopicArn,
+      alertsSent: dynamo,
+      snsEndpoint: emulator.endpoint,
+    }),
+  );
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DynamoDbStandIn, startDynamoDbStandIn } from "../../../scripts/local/dynamodb.ts";
 import { type Emulator, startEmulator, TEST_CREDENTIALS } from "../../helpers/emulator.ts";
 import { notifierCorpus } from "../../helpers/hostile-bodies.ts";
-import { lambdaContext } from "../../helpers/lambda-context.ts";
+import { loadNotifierHandler, notifierTestEnvironment } from "../../helpers/notifier-handler.ts";
 import { failureQueueRecord, reportFor } from "../../helpers/reports.ts";
 
 let emulator: Emulator;
@@ -36,18 +36,14 @@ beforeAll(async () => {
   await sns.send(
     new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: Attributes?.QueueArn }),
   );
-  vi.resetModules();
-  vi.stubEnv("AWS_ENDPOINT_URL", undefined);
-  vi.stubEnv("AWS_ENDPOINT_URL_SNS", emulator.endpoint);
-  vi.stubEnv("AWS_REGION", "us-east-1");
-  vi.stubEnv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.accessKeyId);
-  vi.stubEnv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secretAccessKey);
-  vi.stubEnv("ALERT_TOPIC_ARN", TopicArn);
-  vi.stubEnv("STAGE", "prod");
-  vi.stubEnv("ALERTS_SENT_TABLE", dynamo.tableName);
-  vi.stubEnv("AWS_ENDPOINT_URL_DYNAMODB", dynamo.endpoint);
-  const module = await import("../../../functions/failure-notifier/handler.ts");
-  handler = (event) => module.handler(event, lambdaContext("bv-hostile-failure-notifier"));
+  handler = await loadNotifierHandler(
+    notifierTestEnvironment({
+      alertTopicArn: TopicArn,
+      alertsSent: dynamo,
+      snsEndpoint: emulator.endpoint,
+    }),
+    "bv-hostile-failure-notifier",
+  );
 });
 
 afterAll(async () => {
